@@ -1,0 +1,105 @@
+"""The gateway's tables. Schema changes go through Alembic migrations in `migrations/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: DateTime(timezone=True)}
+
+
+class Client(Base):
+    """A person checking in. `external_id` is the channel's id (a hash of the widget token on the web)."""
+
+    __tablename__ = "clients"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    notice_shown_at: Mapped[dt.datetime | None]
+    last_seen_at: Mapped[dt.datetime | None]
+    # The highest risk level still open; later messages never lower it silently.
+    open_risk_level: Mapped[str] = mapped_column(String(16), default="none")
+
+    messages: Mapped[list[Message]] = relationship(back_populates="client")
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("client_id", "client_msg_id"),
+        Index("ix_messages_client_id_id", "client_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    sender: Mapped[str] = mapped_column(String(16))  # client | companion | worker | system
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    channel: Mapped[str] = mapped_column(String(20))
+    # Set by the sender's device so a resend after a dropped connection is stored once.
+    client_msg_id: Mapped[str | None] = mapped_column(String(64))
+    risk_level: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="messages")
+
+
+class Escalation(Base):
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    level: Mapped[str] = mapped_column(String(16))
+    cues: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(16))  # screen | dialogue
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    alerted_at: Mapped[dt.datetime | None]
+    acknowledged_at: Mapped[dt.datetime | None]
+    resolved_at: Mapped[dt.datetime | None]
+
+
+class AlertOutbox(Base):
+    """Alerts waiting for delivery; written in the same transaction as their escalation."""
+
+    __tablename__ = "alert_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # page | notice
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ClientValue(Base):
+    """A value a client has named, in canonical form, with the words they used."""
+
+    __tablename__ = "client_values"
+    __table_args__ = (UniqueConstraint("client_id", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    value: Mapped[str] = mapped_column(String(32))
+    words: Mapped[str] = mapped_column(Text)
+    times_said: Mapped[int] = mapped_column(Integer, default=1)
+    first_said_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_said_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_recalled_at: Mapped[dt.datetime | None]

@@ -1,0 +1,68 @@
+"""Settings read from the environment; every variable is documented in `.env.example`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class SettingsError(ValueError):
+    """A setting is present but unusable; the message names the variable."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/companion.db"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    rasa_timeout_seconds: float = 8.0
+    host: str = "127.0.0.1"
+    port: int = 8000
+    program_name: str = "your program"
+    crisis_resources: str = (
+        "If you are in danger right now, call 911. "
+        "You can call or text 988 (Suicide & Crisis Lifeline) any time, "
+        "or text HOME to 741741 (Crisis Text Line)."
+    )
+    telegram_token: str | None = field(default=None, repr=False)
+    max_message_chars: int = 4000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        defaults = cls()
+        return cls(
+            database_url=env.get("DATABASE_URL") or defaults.database_url,
+            rasa_url=(env.get("RASA_URL") or defaults.rasa_url).rstrip("/"),
+            action_server_url=(env.get("ACTION_SERVER_URL") or defaults.action_server_url).rstrip(
+                "/"
+            ),
+            rasa_timeout_seconds=_float(env, "RASA_TIMEOUT_SECONDS", defaults.rasa_timeout_seconds),
+            host=env.get("COMPANION_HOST") or defaults.host,
+            port=_int(env, "COMPANION_PORT", defaults.port),
+            program_name=env.get("PROGRAM_NAME") or defaults.program_name,
+            crisis_resources=env.get("CRISIS_RESOURCES") or defaults.crisis_resources,
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            max_message_chars=_int(env, "MAX_MESSAGE_CHARS", defaults.max_message_chars),
+        )
