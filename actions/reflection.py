@@ -82,3 +82,59 @@ def clause_for_reflection(text: str, max_words: int = 18) -> str:
         if first_word.lower() in {"you", "your", "you're", "you've", "you'll", "you'd", "yours"}:
             clause = clause[0].lower() + clause[1:]
     return clause
+
+
+# Words that can open a reflected clause as its subject: "you lost your job", "your mom called".
+_SUBJECT_STARTS = {
+    "you", "you're", "you've", "you'll", "you'd", "your", "yours", "yourself",
+    "he", "she", "they", "it", "it's", "he's", "she's", "they're", "there", "there's",
+    "the", "this", "that", "my", "today", "yesterday", "work", "things", "everything",
+    "nothing", "someone", "somebody", "people", "everyone", "life", "money", "rent",
+}
+# Verbs a client often starts with, leaving out "I": "lost my job", "went to my meeting".
+_IMPLIED_I_VERBS = {
+    "got", "lost", "went", "had", "was", "felt", "did", "made", "took", "came", "saw", "found",
+    "left", "paid", "passed", "started", "finished", "kept", "stayed", "called", "missed",
+    "need", "want", "feel", "have", "can't", "cant", "couldn't", "couldnt", "didn't", "didnt",
+    "just", "finally", "still", "really", "am", "are", "been", "haven't", "havent",
+}
+_FEELING_LEADS = {"feeling", "feel", "so", "really", "very", "kinda", "kind", "pretty", "super", "bit"}
+_FILLERS = {"well", "so", "um", "uh", "honestly", "lol", "ok", "okay", "yeah", "hey", "hi"}
+_TRAILING_FILLERS = {"lol", "haha", "lmao", "tbh", "idk", "ngl", "smh", "though", "i guess"}
+_FEELING_WORDS = {
+    "sad", "down", "low", "blue", "anxious", "nervous", "worried", "scared", "afraid", "angry",
+    "mad", "frustrated", "tired", "exhausted", "drained", "lonely", "alone", "numb", "stressed",
+    "overwhelmed", "depressed", "upset", "hurt", "good", "great", "happy", "okay", "ok", "fine",
+    "calm", "hopeful", "proud", "excited", "better", "relieved", "grateful", "meh", "rough", "bad",
+    "awful", "terrible", "lost", "stuck", "empty", "ashamed", "guilty", "confused", "irritated",
+    "restless", "bored", "off", "crappy", "shitty", "weird", "peaceful", "content", "strong",
+}
+
+
+def reflective_words(text: str, *, feeling: bool = False, max_words: int = 16) -> str | None:
+    """The client's words as a clause that can follow "It sounds like", or None if they can't be.
+
+    `feeling` says the message names a feeling, so a bare "so anxious" becomes
+    "you're feeling so anxious".
+    """
+    clause = clause_for_reflection(text, max_words=max_words)
+    words = clause.split()
+    while len(words) > 1 and words[0].lower().strip(",") in _FILLERS:
+        words = words[1:]
+    while len(words) > 1 and words[-1].lower().strip(",.!") in _TRAILING_FILLERS:
+        words = words[:-1]
+    if not words:
+        return None
+    first = words[0].lower().strip(",")
+    if first in _SUBJECT_STARTS:
+        result = " ".join(words)
+    elif first in _IMPLIED_I_VERBS:
+        verb = {"am": "are", "was": "were"}.get(first)
+        result = " ".join(["you", verb] + words[1:]) if verb else "you " + " ".join(words)
+    elif feeling and len(words) <= 6 and _FEELING_WORDS & {w.lower().strip(",.!") for w in words}:
+        rest = words[1:] if first in {"feeling", "feel"} else words
+        result = "you're feeling " + " ".join(rest)
+    else:
+        return None
+    result = result[0].lower() + result[1:] if not result.startswith("I ") else result
+    return result if len(result.split()) >= 2 else None

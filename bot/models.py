@@ -74,13 +74,17 @@ class Escalation(Base):
 
 
 class AlertOutbox(Base):
-    """Alerts waiting for delivery; written in the same transaction as their escalation."""
+    """Notes for a client's worker waiting for delivery, written in the same transaction as the
+    event that raised them (an escalation, a follow-up after a risk cue, a request for a person)."""
 
     __tablename__ = "alert_outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # page | notice
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    escalation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(24))  # alert | risk_followup | person_request
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

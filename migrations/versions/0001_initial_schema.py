@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:59:48.524665
+Create Date: 2026-11-28 14:05:13.388630
 """
 from alembic import op
 import sqlalchemy as sa
@@ -76,14 +76,16 @@ def upgrade() -> None:
     )
     op.create_table('alert_outbox',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('escalation_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('escalation_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=24), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['escalation_id'], ['escalations.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,192 @@
+"""Check-in actions: open, reflect what the client shares, summarise, and reflect-or-invite fallback.
+
+Response texts live in `domain.yml`; these actions choose among them and fill in the client's own
+words. The gateway passes what it knows about the client as message metadata under "client".
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.reflection import reflective_words
+
+NOTES_SLOT = "checkin_notes"
+
+# How each kind of sharing is reflected, and which open question may follow it.
+_SHARING = {
+    "share_feeling_low": ("low", "utter_reflect_low", "utter_ask_low"),
+    "share_struggle": ("struggle", "utter_reflect_struggle", "utter_ask_struggle"),
+    "share_win": ("win", "utter_affirm_win", "utter_ask_win"),
+    "share_feeling_good": ("good", "utter_reflect_good", "utter_ask_good"),
+    "share_event": ("event", "utter_reflect_event", "utter_ask_event"),
+}
+_FEELING_INTENTS = {"share_feeling_low", "share_feeling_good"}
+
+# MITI good practice is at least two reflections per question, so a reflection is followed by an
+# open question only about a third of the time; the reflection itself invites the client on.
+QUESTION_SHARE = 1 / 3
+
+
+def client_profile(tracker: Tracker) -> dict[str, Any]:
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    profile = metadata.get("client")
+    return profile if isinstance(profile, dict) else {}
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def note(kind: str, words: str) -> str:
+    return f"{kind}::{words}"
+
+
+def notes_of(tracker: Tracker) -> list[tuple[str, str]]:
+    parsed = []
+    for item in tracker.get_slot(NOTES_SLOT) or []:
+        kind, _, words = str(item).partition("::")
+        parsed.append((kind, words))
+    return parsed
+
+
+class ActionStartCheckin(Action):
+    """The first thing a client sees in a check-in: the plain notice at first contact, then a question."""
+
+    def name(self) -> str:
+        return "action_start_checkin"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        profile = client_profile(tracker)
+        if profile.get("first_contact", True):
+            dispatcher.utter_message(
+                response="utter_first_contact_notice",
+                program=profile.get("program") or "your program",
+            )
+        else:
+            dispatcher.utter_message(response="utter_welcome_back")
+        dispatcher.utter_message(response="utter_checkin_open")
+        return []
+
+
+class ActionGreetClient(Action):
+    """A greeting opens the check-in, or is acknowledged if the check-in is already under way."""
+
+    def name(self) -> str:
+        return "action_greet_client"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        already_open = any(
+            event.get("event") == "bot" for event in tracker.events_after_latest_restart()
+        )
+        if already_open:
+            dispatcher.utter_message(response="utter_greet_again")
+            return []
+        return ActionStartCheckin().run(dispatcher, tracker, domain)
+
+
+class ActionReflectSharing(Action):
+    """Reflect a feeling, struggle, win or event in the client's own words, sometimes with a question."""
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self._rng = rng or random.Random()
+
+    def name(self) -> str:
+        return "action_reflect_sharing"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or "share_event"
+        kind, reflect_response, question_response = _SHARING.get(intent, _SHARING["share_event"])
+        text = tracker.latest_message.get("text") or ""
+        words = reflective_words(text, feeling=intent in _FEELING_INTENTS)
+        if words:
+            dispatcher.utter_message(
+                response=reflect_response, words=words, Words=capitalised(words)
+            )
+        else:
+            dispatcher.utter_message(response=f"{reflect_response}_plain")
+        # Without the client's words the plain reflection says little, so invite them on.
+        if not words or self._rng.random() < QUESTION_SHARE:
+            dispatcher.utter_message(response=question_response)
+        notes = list(tracker.get_slot(NOTES_SLOT) or [])
+        if words:
+            notes.append(note(kind, words))
+        return [SlotSet(NOTES_SLOT, notes)]
+
+
+def compose_summary(notes: list[tuple[str, str]]) -> str:
+    """A short summary of the check-in from the notes taken while reflecting."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, words in notes:
+        by_kind.setdefault(kind, []).append(words)
+    sentences = []
+    hard = by_kind.get("low", []) + by_kind.get("struggle", [])
+    if hard:
+        sentences.append(
+            "Things have been hard: " + _join(hard[-2:]) + "."
+        )
+    if by_kind.get("event"):
+        sentences.append("You told me " + _join(by_kind["event"][-2:], "that ") + ".")
+    good = by_kind.get("good", []) + by_kind.get("win", [])
+    if good:
+        lead = "There was good in it too: " if hard else "There's been some good: "
+        sentences.append(lead + _join(good[-2:]) + ".")
+    if by_kind.get("value"):
+        sentences.append(
+            "And through all of it, " + by_kind["value"][-1] + " matters to you."
+        )
+    return " ".join(sentences)
+
+
+def _join(parts: list[str], lead: str = "") -> str:
+    parts = [lead + part for part in parts]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + ", and " + parts[-1]
+
+
+class ActionSummariseCheckin(Action):
+    """When the client wraps up: a summary of what they shared, then a warm goodbye."""
+
+    def name(self) -> str:
+        return "action_summarise_checkin"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        summary = compose_summary(notes_of(tracker))
+        if summary:
+            dispatcher.utter_message(response="utter_summary", summary=summary)
+        else:
+            dispatcher.utter_message(response="utter_summary_empty")
+        dispatcher.utter_message(response="utter_goodbye")
+        return []
+
+
+class ActionDefaultFallback(Action):
+    """When the message is unclear: reflect what can be reflected, or invite the client to say more.
+
+    Replaces Rasa's default, which would answer "I didn't understand" and undo the client's turn.
+    """
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        words = reflective_words(tracker.latest_message.get("text") or "")
+        if words:
+            dispatcher.utter_message(
+                response="utter_reflect_event", words=words, Words=capitalised(words)
+            )
+        dispatcher.utter_message(response="utter_invite_more")
+        return []

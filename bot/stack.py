@@ -1,0 +1,189 @@
+"""Start and stop the whole stack on loopback: Rasa server, action server and gateway.
+
+Used by `companion run` (`make run`), the end-to-end tests and the benchmark, so all three start
+the stack the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL_PATH = ROOT / "models" / "companion.tar.gz"
+
+QUIET_RASA = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "PYTHONWARNINGS": "ignore",
+}
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass
+class Process:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    ready_url: str
+    log_path: Path
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.popen = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches the supervisor, which stops children in order
+        )
+        log.close()
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(self.ready_url, timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if not self.alive():
+            return
+        assert self.popen is not None
+        os.killpg(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Stack:
+    rasa_port: int = 5005
+    action_port: int = 5055
+    gateway_port: int = 8000
+    database_url: str = "sqlite:///var/companion.db"
+    tracker_db: str = "var/rasa_tracker.db"
+    log_dir: Path = ROOT / "var" / "log"
+    model_path: Path = MODEL_PATH
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: list[Process] = field(default_factory=list)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def _env(self, **extra: str) -> dict[str, str]:
+        env = {**os.environ, **QUIET_RASA, **self.extra_env, **extra}
+        return env
+
+    def build(self) -> list[Process]:
+        if not self.model_path.exists():
+            raise StackError(f"no trained model at {self.model_path}; run `make model` first")
+        if not RASA_BIN.exists():
+            raise StackError(f"{RASA_BIN} is missing; run `make install` first")
+        action_url = f"http://127.0.0.1:{self.action_port}"
+        return [
+            Process(
+                name="action server",
+                args=[sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                      "--port", str(self.action_port)],
+                env=self._env(SANIC_HOST="127.0.0.1"),
+                ready_url=f"{action_url}/health",
+                log_path=self.log_dir / "actions.log",
+            ),
+            Process(
+                name="rasa",
+                args=[str(RASA_BIN), "run", "--model", str(self.model_path),
+                      "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                      "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
+                env=self._env(
+                    ACTION_ENDPOINT_URL=f"{action_url}/webhook",
+                    RASA_TRACKER_DIALECT="sqlite",
+                    RASA_TRACKER_DB=self.tracker_db,
+                ),
+                ready_url=f"{self.rasa_url}/",
+                log_path=self.log_dir / "rasa.log",
+            ),
+            Process(
+                name="gateway",
+                args=[sys.executable, "-m", "bot", "serve"],
+                env=self._env(
+                    DATABASE_URL=self.database_url,
+                    RASA_URL=self.rasa_url,
+                    ACTION_SERVER_URL=action_url,
+                    COMPANION_HOST="127.0.0.1",
+                    COMPANION_PORT=str(self.gateway_port),
+                ),
+                ready_url=f"{self.gateway_url}/widget.js",
+                log_path=self.log_dir / "gateway.log",
+            ),
+        ]
+
+    def start(self, timeout: float = 240.0, progress: bool = False) -> None:
+        self.processes = self.build()
+        for process in self.processes:
+            process.start()
+        deadline = time.monotonic() + timeout
+        waiting = list(self.processes)
+        while waiting:
+            for process in list(waiting):
+                if not process.alive():
+                    self.stop()
+                    raise StackError(
+                        f"{process.name} exited during start-up; last log lines:\n"
+                        + process.log_tail()
+                    )
+                if process.ready():
+                    waiting.remove(process)
+                    if progress:
+                        print(f"  {process.name} ready", flush=True)
+            if time.monotonic() > deadline:
+                self.stop()
+                names = ", ".join(p.name for p in waiting)
+                raise StackError(f"timed out after {timeout:.0f}s waiting for {names}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        # The gateway first, so no new message reaches a server that is stopping.
+        for process in reversed(self.processes):
+            process.stop()
+
+    def first_dead(self) -> Process | None:
+        return next((p for p in self.processes if not p.alive()), None)
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

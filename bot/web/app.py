@@ -1,0 +1,223 @@
+"""The gateway's web face: the widget's files and WebSocket endpoint, the demo page, and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from bot.gateway import Gateway, message_frame
+from bot.hub import Hub
+from bot.store import token_digest
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).with_name("static")
+WIDGET_CHANNEL = "web"
+UNKNOWN_TOKEN = 4401
+MAX_FRAME_BYTES = 16_384
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; "
+        "img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+
+class SecurityHeaders:
+    """Secure headers on every HTTP response; the widget's files may be embedded anywhere."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.decode().lower() for name, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in present:
+                        headers.append((name.encode(), value.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(gateway: Gateway, hub: Hub) -> Starlette:
+    async def demo_page(request: Request) -> Response:
+        return FileResponse(STATIC_DIR / "demo.html", media_type="text/html")
+
+    async def widget_script(request: Request) -> Response:
+        return FileResponse(STATIC_DIR / "widget.js", media_type="text/javascript")
+
+    async def widget_style(request: Request) -> Response:
+        return FileResponse(STATIC_DIR / "widget.css", media_type="text/css")
+
+    async def new_session(request: Request) -> Response:
+        token = secrets.token_urlsafe(32)
+        await asyncio.to_thread(gateway.store.client_for, WIDGET_CHANNEL, token_digest(token))
+        return JSONResponse({"token": token}, headers={"cache-control": "no-store"})
+
+    async def healthz(request: Request) -> Response:
+        report = await gateway.health()
+        healthy = all(status == "ok" for status in report.values())
+        return JSONResponse(
+            {"status": "ok" if healthy else "degraded", **report}, status_code=200 if healthy else 503
+        )
+
+    async def widget_socket(websocket: WebSocket) -> None:
+        token = websocket.query_params.get("token", "")
+        client_id = None
+        if token:
+            client_id = await asyncio.to_thread(
+                gateway.store.client_for, WIDGET_CHANNEL, token_digest(token), create=False
+            )
+        await websocket.accept()
+        if client_id is None:
+            await websocket.close(code=UNKNOWN_TOKEN)
+            return
+        await WidgetConnection(websocket, client_id, gateway, hub).serve()
+
+    return Starlette(
+        routes=[
+            Route("/", demo_page),
+            Route("/widget.js", widget_script),
+            Route("/widget.css", widget_style),
+            Route("/widget/session", new_session, methods=["POST"]),
+            Route("/healthz", healthz),
+            WebSocketRoute("/widget/ws", widget_socket),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["POST"]),
+        ],
+    )
+
+
+class WidgetConnection:
+    """One open widget: replays what the browser has not seen, then streams live frames.
+
+    Frames are published by the gateway to the hub; a subscriber is registered before the history
+    is read, and frames already covered by the history are skipped, so nothing is lost or doubled.
+    """
+
+    def __init__(self, websocket: WebSocket, client_id: int, gateway: Gateway, hub: Hub) -> None:
+        self._ws = websocket
+        self._client_id = client_id
+        self._gateway = gateway
+        self._hub = hub
+        self._last_sent_id = 0
+        self._replayed = asyncio.Event()
+
+    async def serve(self) -> None:
+        queue = self._hub.subscribe(self._client_id)
+        pump = asyncio.create_task(self._pump(queue))
+        work: set[asyncio.Task[object]] = set()
+        try:
+            async for frame in self._frames():
+                if frame.get("type") == "hello":
+                    await self._replay(frame.get("after"))
+                    self._replayed.set()
+                    task = asyncio.create_task(
+                        self._gateway.open_checkin(self._client_id, WIDGET_CHANNEL)
+                    )
+                elif frame.get("type") == "message":
+                    task = asyncio.create_task(self._receive_message(frame))
+                else:
+                    await self._send({"type": "error", "message": "Unknown frame type."})
+                    continue
+                work.add(task)
+                task.add_done_callback(work.discard)
+        finally:
+            self._hub.unsubscribe(self._client_id, queue)
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+
+    async def _frames(self) -> AsyncIterator[dict]:
+        while True:
+            try:
+                raw = await self._ws.receive_text()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if len(raw.encode()) > MAX_FRAME_BYTES:
+                await self._send({"type": "error", "message": "That message is too long to send."})
+                continue
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                frame = None
+            if not isinstance(frame, dict):
+                await self._send({"type": "error", "message": "Frames must be JSON objects."})
+                continue
+            yield frame
+
+    async def _replay(self, after: object) -> None:
+        after_id = after if isinstance(after, int) and after >= 0 else 0
+        history = await asyncio.to_thread(
+            self._gateway.store.messages_after, self._client_id, after_id
+        )
+        for message in history:
+            await self._send_message_frame(message_frame(message))
+
+    async def _receive_message(self, frame: dict) -> None:
+        text = frame.get("text")
+        client_msg_id = frame.get("client_msg_id")
+        if not isinstance(text, str) or not (
+            client_msg_id is None or isinstance(client_msg_id, str) and len(client_msg_id) <= 64
+        ):
+            await self._send({"type": "error", "message": "A message needs text."})
+            return
+        try:
+            await self._gateway.handle_client_message(
+                client_id=self._client_id,
+                channel=WIDGET_CHANNEL,
+                text=text,
+                client_msg_id=client_msg_id,
+            )
+        except Exception:
+            log.exception("failed to handle a widget message for client %s", self._client_id)
+            await self._send(
+                {"type": "error", "message": "Something went wrong on our side. Please try again."}
+            )
+
+    async def _pump(self, queue: asyncio.Queue[dict]) -> None:
+        # Live frames wait in the queue until the history is out, so ids leave in order.
+        await self._replayed.wait()
+        while True:
+            frame = await queue.get()
+            if frame.get("type") == "message":
+                await self._send_message_frame(frame)
+            else:
+                await self._send(frame)
+
+    async def _send_message_frame(self, frame: dict) -> None:
+        # History and live frames may overlap around the hello; each id goes out once, in order.
+        if frame["id"] <= self._last_sent_id:
+            return
+        self._last_sent_id = frame["id"]
+        await self._send(frame)
+
+    async def _send(self, frame: dict) -> None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await self._ws.send_text(json.dumps(frame))
