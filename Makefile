@@ -2,6 +2,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# Settings from .env (see .env.example) reach every command started here.
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
+
 PY310 = $(shell scripts/find-python310.sh)
 UV_VERSION := 0.13.9
 VENV := .venv
@@ -62,6 +68,7 @@ test-rasa: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/rasa --fail-on-prediction-errors --out results
 
 eval: install model
+	$(VENV)/bin/python scripts/eval_nlu.py
 	$(VENV)/bin/python scripts/eval_safety.py
 	$(VENV)/bin/python scripts/eval_values.py
 

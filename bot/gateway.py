@@ -8,6 +8,7 @@ even when Rasa is slow, down or wrong.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 import weakref
@@ -16,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from actions.values import ValueDetector
 from bot.hub import Frame, Hub
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from bot.safety.screen import Assessment, SafetyScreen, safety_reply
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 TEXTS_PATH = Path(__file__).with_name("texts.yml")
 START_CHECKIN = "/start_checkin"
+# Rasa's own intent for a fresh session: each check-in is one, so trackers stay short and fast.
+START_SESSION = "/session_start"
 # Control characters other than newline and tab never reach storage or the dialogue engine.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -58,6 +62,7 @@ class Gateway:
         store: Store,
         rasa: RasaClient,
         screen: SafetyScreen,
+        values: ValueDetector,
         hub: Hub,
         texts: dict[str, str] | None = None,
     ) -> None:
@@ -65,7 +70,9 @@ class Gateway:
         self._store = store
         self._rasa = rasa
         self._screen = screen
+        self._values = values
         self._hub = hub
+        self._checkin_gap = dt.timedelta(minutes=settings.checkin_gap_minutes)
         self._texts = texts or load_texts()
         # One lock per client keeps each conversation's messages in order.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -82,11 +89,18 @@ class Gateway:
         return lock
 
     async def open_checkin(self, client_id: int, channel: str) -> list[StoredMessage]:
-        """Start a client's first check-in with the plain notice; nothing if they have seen it."""
+        """When a client opens the chat: start a check-in if none is under way (the plain notice
+        at first contact, a welcome back later); nothing while one is under way."""
         async with self._lock(client_id):
-            if not await asyncio.to_thread(self._store.needs_notice, client_id):
+            stale = await asyncio.to_thread(
+                self._store.checkin_is_stale, client_id, self._checkin_gap
+            )
+            if not stale and not await asyncio.to_thread(self._store.needs_notice, client_id):
                 return []
-            outgoing = await self._notice_and_opening(client_id)
+            await asyncio.to_thread(
+                self._store.touch_checkin, client_id, channel, self._checkin_gap
+            )
+            outgoing = await self._start_checkin(client_id)
             return await self._send(client_id, channel, outgoing)
 
     async def handle_client_message(
@@ -106,10 +120,15 @@ class Gateway:
             if not is_new:
                 return []
             self._hub.publish(client_id, message_frame(inbound))
-            outgoing = await self._respond(client_id, inbound)
+            new_checkin = await asyncio.to_thread(
+                self._store.touch_checkin, client_id, channel, self._checkin_gap
+            )
+            outgoing = await self._respond(client_id, inbound, new_checkin)
             return await self._send(client_id, channel, outgoing)
 
-    async def _respond(self, client_id: int, inbound: StoredMessage) -> list[Outgoing]:
+    async def _respond(
+        self, client_id: int, inbound: StoredMessage, new_checkin: bool
+    ) -> list[Outgoing]:
         assessment = await self._assess(client_id, inbound)
         if assessment.level != "none":
             await asyncio.to_thread(
@@ -130,9 +149,10 @@ class Gateway:
         if len(inbound.text) > self._settings.max_message_chars:
             return [Outgoing(self._texts["message_too_long"])]
 
+        await self._remember_values(client_id, inbound.text)
         outgoing: list[Outgoing] = []
-        if await asyncio.to_thread(self._store.needs_notice, client_id):
-            outgoing += await self._notice_and_opening(client_id)
+        if new_checkin or await asyncio.to_thread(self._store.needs_notice, client_id):
+            outgoing += await self._start_checkin(client_id)
         replies = await self._ask_rasa(client_id, inbound.text)
         if replies is None:
             return outgoing + [Outgoing(self._texts["rasa_unavailable"])]
@@ -144,12 +164,27 @@ class Gateway:
         )
         return self._screen.assess(inbound.text, history)
 
-    async def _notice_and_opening(self, client_id: int) -> list[Outgoing]:
+    async def _remember_values(self, client_id: int, text: str) -> None:
+        mentions = [(m.value, m.words) for m in self._values.detect(text)]
+        await asyncio.to_thread(self._store.remember_values, client_id, mentions)
+
+    async def _start_checkin(self, client_id: int) -> list[Outgoing]:
+        """A fresh dialogue session, then the opening: the notice at first contact, a welcome
+        back (sometimes recalling a value) later."""
+        if await self._ask_rasa(client_id, START_SESSION) is None:
+            return []
         replies = await self._ask_rasa(client_id, START_CHECKIN)
         if replies is None:
             return []
         await asyncio.to_thread(self._store.mark_notice_shown, client_id)
+        await self._follow_bookkeeping_signals(client_id, replies)
         return [Outgoing(r.text, r.buttons) for r in replies if r.text]
+
+    async def _follow_bookkeeping_signals(self, client_id: int, replies: list[BotReply]) -> None:
+        for reply in replies:
+            signal = reply.signal or {}
+            if signal.get("signal") == "value_recalled" and isinstance(signal.get("value"), str):
+                await asyncio.to_thread(self._store.mark_value_recalled, client_id, signal["value"])
 
     async def _ask_rasa(self, client_id: int, text: str) -> list[BotReply] | None:
         profile = await asyncio.to_thread(self._store.profile, client_id)
@@ -171,6 +206,7 @@ class Gateway:
         assessment: Assessment,
     ) -> list[Outgoing]:
         """Turn Rasa's replies into messages, acting on the signals some of them carry."""
+        await self._follow_bookkeeping_signals(client_id, replies)
         outgoing: list[Outgoing] = []
         for reply in replies:
             signal = reply.signal or {}

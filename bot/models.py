@@ -107,3 +107,16 @@ class ClientValue(Base):
     first_said_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_said_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_recalled_at: Mapped[dt.datetime | None]
+
+
+class CheckIn(Base):
+    """One check-in: the messages of a client with no gap longer than the program's setting."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_client_id_started_at", "client_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_message_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

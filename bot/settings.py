@@ -47,6 +47,8 @@ class Settings:
     )
     telegram_token: str | None = field(default=None, repr=False)
     max_message_chars: int = 4000
+    # A message after this long a silence starts a new check-in (and a new dialogue session).
+    checkin_gap_minutes: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,4 +67,5 @@ class Settings:
             crisis_resources=env.get("CRISIS_RESOURCES") or defaults.crisis_resources,
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", defaults.max_message_chars),
+            checkin_gap_minutes=_float(env, "CHECKIN_GAP_MINUTES", defaults.checkin_gap_minutes),
         )

@@ -15,10 +15,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import AlertOutbox, Client, ClientValue, Escalation, Message, utcnow
+from bot.models import AlertOutbox, CheckIn, Client, ClientValue, Escalation, Message, utcnow
 from bot.safety.screen import LEVELS, max_level
 
 PAGED_LEVELS = ("urgent", "emergency")
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes; every time stored here is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def token_digest(token: str) -> str:
@@ -107,10 +112,82 @@ class Store:
                 "first_contact": client.notice_shown_at is None,
                 "open_risk_level": client.open_risk_level,
                 "values": [
-                    {"value": v.value, "words": v.words, "last_said_at": v.last_said_at.isoformat()}
+                    {
+                        "value": v.value,
+                        "words": v.words,
+                        "times_said": v.times_said,
+                        "last_said_at": v.last_said_at.isoformat(),
+                        "last_recalled_at": v.last_recalled_at and v.last_recalled_at.isoformat(),
+                    }
                     for v in values
                 ],
             }
+
+    # --- check-ins ---------------------------------------------------------------------------
+    def checkin_is_stale(self, client_id: int, gap: dt.timedelta, now: dt.datetime | None = None) -> bool:
+        """Whether the client's next message starts a new check-in."""
+        now = now or utcnow()
+        with self._sessions.begin() as session:
+            last = session.scalar(
+                select(CheckIn.last_message_at)
+                .where(CheckIn.client_id == client_id)
+                .order_by(CheckIn.id.desc())
+                .limit(1)
+            )
+            return last is None or now - _aware(last) > gap
+
+    def touch_checkin(
+        self, client_id: int, channel: str, gap: dt.timedelta, now: dt.datetime | None = None
+    ) -> bool:
+        """Extend the client's current check-in, or start one after a gap; True when started."""
+        now = now or utcnow()
+        with self._sessions.begin() as session:
+            current = session.scalars(
+                select(CheckIn)
+                .where(CheckIn.client_id == client_id)
+                .order_by(CheckIn.id.desc())
+                .limit(1)
+            ).first()
+            if current is not None and now - _aware(current.last_message_at) <= gap:
+                current.last_message_at = now
+                return False
+            session.add(CheckIn(client_id=client_id, channel=channel, started_at=now, last_message_at=now))
+            return True
+
+    # --- values ------------------------------------------------------------------------------
+    def remember_values(self, client_id: int, mentions: list[tuple[str, str]]) -> None:
+        """Keep each (canonical value, the client's words) with when it was first and last said."""
+        if not mentions:
+            return
+        now = utcnow()
+        with self._sessions.begin() as session:
+            for value, words in mentions:
+                row = session.scalars(
+                    select(ClientValue).where(
+                        ClientValue.client_id == client_id, ClientValue.value == value
+                    )
+                ).first()
+                if row is None:
+                    session.add(
+                        ClientValue(
+                            client_id=client_id, value=value, words=words,
+                            first_said_at=now, last_said_at=now,
+                        )
+                    )
+                else:
+                    row.words = words
+                    row.times_said += 1
+                    row.last_said_at = now
+
+    def mark_value_recalled(self, client_id: int, value: str) -> None:
+        with self._sessions.begin() as session:
+            row = session.scalars(
+                select(ClientValue).where(
+                    ClientValue.client_id == client_id, ClientValue.value == value
+                )
+            ).first()
+            if row is not None:
+                row.last_recalled_at = utcnow()
 
     # --- messages ----------------------------------------------------------------------------
     def store_inbound(

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 
+from actions.values import ValueDetector
 from bot.db import make_engine, make_sessionmaker
 from bot.gateway import Gateway
 from bot.hub import Hub
@@ -30,6 +31,7 @@ def build_app(settings: Settings) -> Starlette:
         store=Store(make_sessionmaker(engine)),
         rasa=rasa,
         screen=SafetyScreen(),
+        values=ValueDetector(),
         hub=hub,
     )
     app = create_app(gateway, hub)

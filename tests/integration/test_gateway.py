@@ -1,0 +1,264 @@
+"""The gateway's flow against a real SQLite database, with Rasa answered by a scripted transport."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from actions.values import ValueDetector
+from bot.db import make_engine, make_sessionmaker, migrate
+from bot.gateway import Gateway, load_texts
+from bot.hub import Hub
+from bot.models import AlertOutbox, Escalation, Message
+from bot.rasa_client import RasaClient
+from bot.safety.screen import SafetyScreen
+from bot.settings import Settings
+from bot.store import Store
+
+Handler = Callable[[dict], list[dict]]
+
+
+def scripted_rasa(replies: Handler, calls: list[dict]) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        calls.append(body)
+        return httpx.Response(200, json=replies(body))
+
+    return httpx.MockTransport(handle)
+
+
+def default_replies(body: dict) -> list[dict]:
+    if body["message"] == "/session_start":
+        return []
+    if body["message"] == "/start_checkin":
+        return [{"text": "NOTICE"}, {"text": "How are things going for you today?"}]
+    return [{"text": f"It sounds like {body['message']}."}]
+
+
+class Harness:
+    def __init__(self, tmp_path: Path, transport: httpx.MockTransport, **settings) -> None:
+        url = f"sqlite:///{tmp_path}/gateway.db"
+        migrate(url)
+        self.engine = make_engine(url)
+        self.sessions = make_sessionmaker(self.engine)
+        self.hub = Hub()
+        self.settings = Settings(database_url=url, **settings)
+        self.gateway = Gateway(
+            settings=self.settings,
+            store=Store(self.sessions),
+            rasa=RasaClient(
+                rasa_url="http://rasa.test",
+                action_server_url="http://actions.test",
+                timeout_seconds=self.settings.rasa_timeout_seconds,
+                http=httpx.AsyncClient(transport=transport),
+            ),
+            screen=SafetyScreen(),
+            values=ValueDetector(),
+            hub=self.hub,
+        )
+        self.client_id = self.gateway.store.client_for("web", "client-token-digest")
+
+    def mid_checkin(self) -> None:
+        """As if the client had already opened today's check-in."""
+        self.gateway.store.mark_notice_shown(self.client_id)
+        self.gateway.store.touch_checkin(self.client_id, "web", dt.timedelta(hours=1))
+
+    async def say(self, text: str, client_msg_id: str | None = None) -> list[str]:
+        sent = await self.gateway.handle_client_message(
+            client_id=self.client_id, channel="web", text=text, client_msg_id=client_msg_id
+        )
+        return [m.text for m in sent]
+
+    def rows(self, model):
+        with self.sessions() as session:
+            return session.scalars(select(model).order_by(model.id)).all()
+
+
+@pytest.fixture
+def calls() -> list[dict]:
+    return []
+
+
+@pytest.fixture
+def harness(tmp_path: Path, calls: list[dict]) -> Harness:
+    harness = Harness(tmp_path, scripted_rasa(default_replies, calls))
+    yield harness
+    harness.engine.dispose()
+
+
+async def test_first_message_gets_the_notice_then_a_reply_and_everything_is_stored(
+    harness: Harness, calls: list[dict]
+) -> None:
+    replies = await harness.say("I had a long day")
+    assert replies == [
+        "NOTICE", "How are things going for you today?", "It sounds like I had a long day."
+    ]
+    assert [c["message"] for c in calls] == ["/session_start", "/start_checkin", "I had a long day"]
+    assert calls[1]["metadata"]["client"]["first_contact"] is True
+    assert calls[2]["metadata"]["client"]["first_contact"] is False
+    stored = [(m.direction, m.sender, m.text) for m in harness.rows(Message)]
+    assert stored[0] == ("in", "client", "I had a long day")
+    assert [s[0] for s in stored[1:]] == ["out", "out", "out"]
+
+
+async def test_the_notice_is_shown_once(harness: Harness, calls: list[dict]) -> None:
+    await harness.gateway.open_checkin(harness.client_id, "web")
+    await harness.gateway.open_checkin(harness.client_id, "web")
+    await harness.say("hello")
+    assert [c["message"] for c in calls] == ["/session_start", "/start_checkin", "hello"]
+
+
+async def test_a_resent_message_is_stored_and_answered_once(
+    harness: Harness, calls: list[dict]
+) -> None:
+    first = await harness.say("went to the clinic", client_msg_id="m-1")
+    again = await harness.say("went to the clinic", client_msg_id="m-1")
+    assert first and again == []
+    inbound = [m for m in harness.rows(Message) if m.direction == "in"]
+    assert len(inbound) == 1
+
+
+async def test_rasa_down_still_gets_a_kind_reply_and_the_message_is_kept(tmp_path: Path) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    harness = Harness(tmp_path, httpx.MockTransport(refuse))
+    replies = await harness.say("my worker never called back")
+    assert replies == [load_texts()["rasa_unavailable"]]
+    assert harness.rows(Message)[0].text == "my worker never called back"
+
+
+async def test_rasa_slow_is_cut_off_by_the_timeout(tmp_path: Path) -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return httpx.Response(200, json=[])
+
+    harness = Harness(tmp_path, httpx.MockTransport(slow), rasa_timeout_seconds=0.2)
+
+    async def timed() -> list[str]:
+        return await asyncio.wait_for(harness.say("hello?"), timeout=3)
+
+    assert await timed() == [load_texts()["rasa_unavailable"]]
+
+
+async def test_a_risk_message_is_answered_safely_and_escalated_without_rasa(
+    harness: Harness, calls: list[dict]
+) -> None:
+    replies = await harness.say("I want to kill myself")
+    assert calls == []
+    assert replies and any("988" in text for text in replies)
+    [escalation] = harness.rows(Escalation)
+    assert escalation.level in ("urgent", "emergency")
+    assert escalation.status == "open" and escalation.source == "screen"
+    [alert] = harness.rows(AlertOutbox)
+    assert alert.escalation_id == escalation.id and alert.kind == "alert"
+    assert alert.payload["message_text"] == "I want to kill myself"
+
+
+async def test_risk_is_escalated_even_when_rasa_is_down(tmp_path: Path) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    harness = Harness(tmp_path, httpx.MockTransport(refuse))
+    replies = await harness.say("I took all my pills")
+    assert any("911" in text for text in replies)
+    [escalation] = harness.rows(Escalation)
+    assert escalation.level == "emergency"
+
+
+async def test_im_fine_after_a_risk_cue_still_reaches_the_worker(harness: Harness) -> None:
+    await harness.say("I don't want to be alive anymore")
+    await harness.say("no. I'm fine")
+    kinds = [row.kind for row in harness.rows(AlertOutbox)]
+    assert kinds == ["alert", "risk_followup"]
+    assert harness.rows(AlertOutbox)[1].payload["message_text"] == "no. I'm fine"
+
+
+async def test_distress_heard_by_rasa_opens_a_concern(tmp_path: Path, calls: list[dict]) -> None:
+    def distress(body: dict) -> list[dict]:
+        return [{"custom": {"companion": {"signal": "distress", "level": "concern"}}}]
+
+    harness = Harness(tmp_path, scripted_rasa(distress, calls))
+    harness.mid_checkin()
+    replies = await harness.say("everything is grey and heavy")
+    [escalation] = harness.rows(Escalation)
+    assert (escalation.level, escalation.source) == ("concern", "dialogue")
+    assert replies and all(text for text in replies)
+    assert harness.rows(AlertOutbox)[0].kind == "concern"
+
+
+async def test_a_request_for_a_person_is_queued_for_the_worker(
+    tmp_path: Path, calls: list[dict]
+) -> None:
+    def person(body: dict) -> list[dict]:
+        return [{"text": "I'll let your case worker know."},
+                {"custom": {"companion": {"signal": "person_request"}}}]
+
+    harness = Harness(tmp_path, scripted_rasa(person, calls))
+    harness.mid_checkin()
+    assert await harness.say("can I talk to my worker") == ["I'll let your case worker know."]
+    assert [row.kind for row in harness.rows(AlertOutbox)] == ["person_request"]
+
+
+async def test_a_client_typing_fast_is_answered_in_order(
+    harness: Harness, calls: list[dict]
+) -> None:
+    harness.mid_checkin()
+    texts = [f"message number {i}" for i in range(6)]
+    await asyncio.gather(*(harness.say(t, client_msg_id=f"m-{i}") for i, t in enumerate(texts)))
+    outbound = [m.text for m in harness.rows(Message) if m.direction == "out"]
+    inbound = [m.text for m in harness.rows(Message) if m.direction == "in"]
+    assert outbound == [f"It sounds like {t}." for t in inbound]
+    assert sorted(inbound) == texts
+
+
+async def test_a_risk_message_among_fast_messages_is_not_lost(harness: Harness) -> None:
+    harness.mid_checkin()
+    await asyncio.gather(
+        harness.say("ok so", client_msg_id="a"),
+        harness.say("i want to die", client_msg_id="b"),
+        harness.say("whatever", client_msg_id="c"),
+    )
+    assert len(harness.rows(Escalation)) == 1
+
+
+async def test_control_characters_are_removed_and_blank_messages_ignored(
+    harness: Harness, calls: list[dict]
+) -> None:
+    assert await harness.say("  \x00\x07 ") == []
+    await harness.say("he\x00llo\x1b there")
+    assert harness.rows(Message)[0].text == "hello there"
+
+
+async def test_an_oversized_message_is_kept_and_answered_kindly(
+    tmp_path: Path, calls: list[dict]
+) -> None:
+    harness = Harness(tmp_path, scripted_rasa(default_replies, calls), max_message_chars=50)
+    harness.mid_checkin()
+    long_text = "word " * 40
+    assert await harness.say(long_text) == [load_texts()["message_too_long"]]
+    assert harness.rows(Message)[0].text == long_text.strip()
+    assert calls == []
+
+
+async def test_watchers_get_ack_typing_and_messages_in_order(harness: Harness) -> None:
+    harness.mid_checkin()
+    queue = harness.hub.subscribe(harness.client_id)
+    await harness.say("hi there", client_msg_id="x-1")
+    frames = [queue.get_nowait() for _ in range(queue.qsize())]
+    kinds = [(f["type"], f.get("sender"), f.get("on")) for f in frames]
+    assert kinds == [
+        ("ack", None, None),
+        ("message", "client", None),
+        ("typing", None, True),
+        ("typing", None, False),
+        ("message", "companion", None),
+    ]
+    assert frames[0]["client_msg_id"] == "x-1"

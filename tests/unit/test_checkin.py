@@ -1,0 +1,153 @@
+import random
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.checkin import (
+    NOTES_SLOT,
+    ActionDefaultFallback,
+    ActionGreetClient,
+    ActionReflectSharing,
+    ActionStartCheckin,
+    ActionSummariseCheckin,
+    compose_summary,
+)
+from tests.conftest import make_tracker
+
+
+class AlwaysBelow(random.Random):
+    """An rng whose draws always fall under the question threshold."""
+
+    def random(self) -> float:
+        return 0.0
+
+
+class AlwaysAbove(random.Random):
+    def random(self) -> float:
+        return 0.99
+
+
+def responses(dispatcher) -> list[str]:
+    return [message["response"] for message in dispatcher.messages]
+
+
+def test_first_contact_gets_the_plain_notice_then_an_open_question(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "/start_checkin", "start_checkin",
+        metadata={"client": {"first_contact": True, "program": "Harbor Housing"}},
+    )
+    ActionStartCheckin().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_first_contact_notice", "utter_checkin_open"]
+    assert dispatcher.messages[0]["program"] == "Harbor Housing"
+
+
+def test_returning_client_is_welcomed_back_without_the_notice(dispatcher, domain) -> None:
+    tracker = make_tracker("/start_checkin", "start_checkin",
+                           metadata={"client": {"first_contact": False}})
+    ActionStartCheckin().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_welcome_back", "utter_checkin_open"]
+
+
+def test_greeting_mid_checkin_does_not_restart_it(dispatcher, domain) -> None:
+    tracker = make_tracker("hi", "greet", events=[{"event": "bot", "text": "How are you?"}])
+    ActionGreetClient().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_greet_again"]
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "response", "words"),
+    [
+        ("share_feeling_low", "I'm so stressed about my court date", "utter_reflect_low",
+         "you're so stressed about your court date"),
+        ("share_struggle", "my landlord wants me out by Friday", "utter_reflect_struggle",
+         "your landlord wants you out by Friday"),
+        ("share_win", "I got 30 days clean today!", "utter_affirm_win",
+         "you got 30 days clean today"),
+        ("share_feeling_good", "feeling pretty calm", "utter_reflect_good",
+         "you're feeling pretty calm"),
+        ("share_event", "I went to the food bank this morning", "utter_reflect_event",
+         "you went to the food bank this morning"),
+    ],
+)
+def test_sharing_is_reflected_in_the_clients_own_words(
+    dispatcher, domain, intent, text, response, words
+) -> None:
+    events = ActionReflectSharing(rng=AlwaysAbove()).run(
+        dispatcher, make_tracker(text, intent), domain
+    )
+    assert responses(dispatcher) == [response]
+    assert dispatcher.messages[0]["words"] == words
+    assert dispatcher.messages[0]["Words"] == words[0].upper() + words[1:]
+    assert events == [SlotSet(NOTES_SLOT, [f"{response_kind(intent)}::{words}"])]
+
+
+def response_kind(intent: str) -> str:
+    return {
+        "share_feeling_low": "low",
+        "share_struggle": "struggle",
+        "share_win": "win",
+        "share_feeling_good": "good",
+        "share_event": "event",
+    }[intent]
+
+
+def test_an_open_question_follows_only_some_reflections(dispatcher, domain) -> None:
+    ActionReflectSharing(rng=AlwaysBelow()).run(
+        dispatcher, make_tracker("I lost my job", "share_struggle"), domain
+    )
+    assert responses(dispatcher) == ["utter_reflect_struggle", "utter_ask_struggle"]
+
+
+def test_unreflectable_words_get_a_plain_reflection_and_an_invitation(dispatcher, domain) -> None:
+    events = ActionReflectSharing(rng=AlwaysAbove()).run(
+        dispatcher, make_tracker("ugh", "share_feeling_low"), domain
+    )
+    assert responses(dispatcher) == ["utter_reflect_low_plain", "utter_ask_low"]
+    assert events == [SlotSet(NOTES_SLOT, [])]
+
+
+def test_notes_accumulate_across_turns(dispatcher, domain) -> None:
+    tracker = make_tracker("I went to my meeting", "share_win",
+                           slots={NOTES_SLOT: ["low::you're feeling down"]})
+    events = ActionReflectSharing(rng=AlwaysAbove()).run(dispatcher, tracker, domain)
+    assert events[0]["value"] == ["low::you're feeling down", "win::you went to your meeting"]
+
+
+def test_summary_gathers_what_was_shared(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "that's all", "wrap_up",
+        slots={NOTES_SLOT: [
+            "low::you're feeling down",
+            "struggle::your landlord wants you out",
+            "win::you went to your meeting",
+            "value::being there for your kids",
+        ]},
+    )
+    ActionSummariseCheckin().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_summary", "utter_goodbye"]
+    summary = dispatcher.messages[0]["summary"]
+    assert summary == (
+        "Things have been hard: you're feeling down, and your landlord wants you out. "
+        "There was good in it too: you went to your meeting. "
+        "And through all of it, being there for your kids matters to you."
+    )
+
+
+def test_summary_of_an_empty_checkin_just_thanks(dispatcher, domain) -> None:
+    ActionSummariseCheckin().run(dispatcher, make_tracker("bye", "wrap_up"), domain)
+    assert responses(dispatcher) == ["utter_summary_empty", "utter_goodbye"]
+    assert compose_summary([]) == ""
+
+
+def test_fallback_reflects_what_it_can_and_invites_more(dispatcher, domain) -> None:
+    ActionDefaultFallback().run(
+        dispatcher, make_tracker("my sister came by with groceries", "nlu_fallback"), domain
+    )
+    assert responses(dispatcher) == ["utter_reflect_event", "utter_invite_more"]
+    assert dispatcher.messages[0]["words"] == "your sister came by with groceries"
+
+
+def test_fallback_never_says_it_did_not_understand(dispatcher, domain) -> None:
+    events = ActionDefaultFallback().run(dispatcher, make_tracker("asdf", "nlu_fallback"), domain)
+    assert responses(dispatcher) == ["utter_invite_more"]
+    assert events == []
