@@ -6,6 +6,7 @@ words. The gateway passes what it knows about the client as message metadata und
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -14,6 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.reflection import reflective_words
+from actions.values import recall_prompt, value_to_recall
 
 NOTES_SLOT = "checkin_notes"
 
@@ -69,10 +71,25 @@ class ActionStartCheckin(Action):
                 response="utter_first_contact_notice",
                 program=profile.get("program") or "your program",
             )
-        else:
-            dispatcher.utter_message(response="utter_welcome_back")
-        dispatcher.utter_message(response="utter_checkin_open")
+            dispatcher.utter_message(response="utter_checkin_open")
+            return []
+        dispatcher.utter_message(response="utter_welcome_back")
+        recalled = value_to_recall(profile.get("values") or [], dt.datetime.now(dt.timezone.utc))
+        if recalled is None:
+            dispatcher.utter_message(response="utter_checkin_open")
+            return []
+        # The recall ends in its own open question, so no second opening question follows.
+        dispatcher.utter_message(
+            text=recall_prompt(recalled["value"], recalled["words"], language=self._language(profile))
+        )
+        dispatcher.utter_message(
+            json_message={"companion": {"signal": "value_recalled", "value": recalled["value"]}}
+        )
         return []
+
+    @staticmethod
+    def _language(profile: dict[str, Any]) -> str:
+        return "es" if profile.get("language") == "es" else "en"
 
 
 class ActionGreetClient(Action):

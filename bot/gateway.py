@@ -101,6 +101,8 @@ class Gateway:
                 self._store.touch_checkin, client_id, channel, self._checkin_gap
             )
             outgoing = await self._start_checkin(client_id)
+            if outgoing is None:
+                outgoing = [Outgoing(self._texts["rasa_unavailable"])]
             return await self._send(client_id, channel, outgoing)
 
     async def handle_client_message(
@@ -152,7 +154,10 @@ class Gateway:
         await self._remember_values(client_id, inbound.text)
         outgoing: list[Outgoing] = []
         if new_checkin or await asyncio.to_thread(self._store.needs_notice, client_id):
-            outgoing += await self._start_checkin(client_id)
+            opening = await self._start_checkin(client_id)
+            if opening is None:
+                return [Outgoing(self._texts["rasa_unavailable"])]
+            outgoing += opening
         replies = await self._ask_rasa(client_id, inbound.text)
         if replies is None:
             return outgoing + [Outgoing(self._texts["rasa_unavailable"])]
@@ -168,14 +173,14 @@ class Gateway:
         mentions = [(m.value, m.words) for m in self._values.detect(text)]
         await asyncio.to_thread(self._store.remember_values, client_id, mentions)
 
-    async def _start_checkin(self, client_id: int) -> list[Outgoing]:
+    async def _start_checkin(self, client_id: int) -> list[Outgoing] | None:
         """A fresh dialogue session, then the opening: the notice at first contact, a welcome
-        back (sometimes recalling a value) later."""
+        back (sometimes recalling a value) later. None when Rasa cannot answer."""
         if await self._ask_rasa(client_id, START_SESSION) is None:
-            return []
+            return None
         replies = await self._ask_rasa(client_id, START_CHECKIN)
         if replies is None:
-            return []
+            return None
         await asyncio.to_thread(self._store.mark_notice_shown, client_id)
         await self._follow_bookkeeping_signals(client_id, replies)
         return [Outgoing(r.text, r.buttons) for r in replies if r.text]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,13 +52,19 @@ class RasaClient:
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
         try:
-            response = await self._http.post(
-                f"{self._rasa_url}/webhooks/rest/webhook",
-                json={"sender": sender_id, "message": text, "metadata": metadata},
-                timeout=self._timeout,
+            # The deadline covers the whole exchange, not just each read of the socket.
+            response = await asyncio.wait_for(
+                self._http.post(
+                    f"{self._rasa_url}/webhooks/rest/webhook",
+                    json={"sender": sender_id, "message": text, "metadata": metadata},
+                    timeout=self._timeout,
+                ),
+                self._timeout,
             )
             response.raise_for_status()
             items = response.json()
+        except asyncio.TimeoutError as exc:
+            raise RasaUnavailable(f"no answer within {self._timeout:g}s") from exc
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(items, list):

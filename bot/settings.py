@@ -40,11 +40,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     program_name: str = "your program"
-    crisis_resources: str = (
-        "If you are in danger right now, call 911. "
-        "You can call or text 988 (Suicide & Crisis Lifeline) any time, "
-        "or text HOME to 741741 (Crisis Text Line)."
-    )
+    # None: the default resources in bot/safety/replies.yml, in the client's language.
+    crisis_resources: str | None = None
     telegram_token: str | None = field(default=None, repr=False)
     max_message_chars: int = 4000
     # A message after this long a silence starts a new check-in (and a new dialogue session).
@@ -64,7 +61,7 @@ class Settings:
             host=env.get("COMPANION_HOST") or defaults.host,
             port=_int(env, "COMPANION_PORT", defaults.port),
             program_name=env.get("PROGRAM_NAME") or defaults.program_name,
-            crisis_resources=env.get("CRISIS_RESOURCES") or defaults.crisis_resources,
+            crisis_resources=env.get("CRISIS_RESOURCES") or None,
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", defaults.max_message_chars),
             checkin_gap_minutes=_float(env, "CHECKIN_GAP_MINUTES", defaults.checkin_gap_minutes),

@@ -23,7 +23,6 @@ import uuid
 from pathlib import Path
 
 import httpx
-import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bot.db import migrate  # noqa: E402
 from bot.stack import Stack  # noqa: E402
 from tests.e2e.conftest import free_port  # noqa: E402
+from tests.e2e.widget_client import WidgetClient  # noqa: E402
 
 CHECKIN_LINES = [
     "hi",
@@ -63,60 +63,12 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
-class WidgetClient:
-    """One browser's worth of protocol: a session token and a socket."""
-
-    def __init__(self, base_url: str) -> None:
-        self._base = base_url
-
-    async def __aenter__(self) -> WidgetClient:
-        async with httpx.AsyncClient() as http:
-            token = (await http.post(f"{self._base}/widget/session")).json()["token"]
-        ws_url = self._base.replace("http", "ws", 1) + f"/widget/ws?token={token}"
-        self._ws = await websockets.connect(ws_url, max_size=2**20)
-        await self._ws.send(json.dumps({"type": "hello", "after": 0}))
-        await self._until_quiet()  # the first-contact notice
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._ws.close()
-
-    async def _until_quiet(self, quiet: float = 0.3) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._ws.recv(), quiet)
-            except asyncio.TimeoutError:
-                return
-
-    async def say(self, text: str, arrived: float | None = None) -> float:
-        """Seconds from the message's arrival (default: sending) to the companion's first reply."""
-        client_msg_id = uuid.uuid4().hex
-        started = arrived if arrived is not None else time.perf_counter()
-        await self._ws.send(json.dumps({"type": "message", "text": text,
-                                        "client_msg_id": client_msg_id}))
-        first_reply = None
-        typing_done = False
-        while first_reply is None or not typing_done:
-            frame = json.loads(await asyncio.wait_for(self._ws.recv(), 30))
-            if frame["type"] == "message" and frame["sender"] != "client" and first_reply is None:
-                first_reply = time.perf_counter() - started
-            if frame["type"] == "typing" and not frame["on"]:
-                typing_done = True
-            if first_reply is not None and typing_done:
-                break
-        await self._drain()
-        return first_reply
-
-    async def _drain(self) -> None:
-        await self._until_quiet(0.02)
-
-
 async def widget_sequential(base_url: str, checkins: int) -> list[float]:
     latencies = []
     for _ in range(checkins):
         async with WidgetClient(base_url) as client:
             for line in CHECKIN_LINES:
-                latencies.append(await client.say(line))
+                latencies.append((await client.say(line))[0])
     return latencies
 
 
@@ -148,7 +100,7 @@ async def open_loop_widget(base_url: str, rate: float, duration: float) -> list[
         arrived = time.perf_counter()
         # One socket reads one reply at a time; waiting for it counts as latency.
         async with locks[conversation]:
-            latencies.append(await opened[conversation].say(line, arrived))
+            latencies.append((await opened[conversation].say(line, arrived))[0])
 
     tasks = []
     started = time.perf_counter()
@@ -166,7 +118,7 @@ async def open_loop_widget(base_url: str, rate: float, duration: float) -> list[
 
 async def long_conversation(base_url: str, turns: int) -> list[float]:
     async with WidgetClient(base_url) as client:
-        return [await client.say(line) for line in itertools.islice(
+        return [(await client.say(line))[0] for line in itertools.islice(
             itertools.cycle(CHECKIN_LINES[1:-1]), turns)]
 
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-import uvicorn
-
 from bot.settings import Settings
-from bot.wiring import build_app
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -17,6 +14,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here so the light commands (assess, values) start fast.
+    import uvicorn
+
+    from bot.wiring import build_app
+
     settings = Settings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
@@ -106,4 +108,39 @@ def test_a_risk_message_through_the_widget_gets_the_safety_reply(stack: Stack, b
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("log")).to_contain_text("911", timeout=10_000)
     expect(page.get_by_role("log")).to_contain_text("988")
+    page.close()
+
+
+def restart(process, timeout: float = 30.0) -> None:
+    process.start()
+    deadline = time.monotonic() + timeout
+    while not process.ready():
+        assert time.monotonic() < deadline, f"{process.name} did not come back"
+        time.sleep(0.2)
+
+
+def test_a_message_sent_while_the_gateway_is_down_arrives_once(stack: Stack, browser) -> None:
+    page = browser.new_page()
+    page.goto(stack.gateway_url + "/")
+    expect(page.get_by_role("log")).to_contain_text("not a person", timeout=30_000)
+    companion_before = page.locator('[role="log"] [data-sender="companion"]').count()
+    gateway = next(p for p in stack.processes if p.name == "gateway")
+    gateway.stop()
+    expect(page.get_by_text("Reconnecting")).to_be_visible(timeout=10_000)
+    page.get_by_role("textbox", name="Message").fill("I cooked dinner for my kids tonight")
+    page.get_by_role("button", name="Send").click()
+    restart(gateway)
+    page.wait_for_function(
+        "() => window.CompanionWidget.state().connected && window.CompanionWidget.state().pending === 0",
+        timeout=30_000,
+    )
+    page.wait_for_function(
+        "n => document.querySelectorAll('[role=\"log\"] [data-sender=\"companion\"]').length > n",
+        arg=companion_before,
+        timeout=15_000,
+    )
+    page.reload()
+    expect(page.get_by_role("log")).to_contain_text("dinner", timeout=20_000)
+    page.wait_for_timeout(1000)
+    expect(page.locator('[role="log"] [data-sender="client"]')).to_have_count(1)
     page.close()

@@ -16,7 +16,7 @@ from actions.values import ValueDetector
 from bot.db import make_engine, make_sessionmaker, migrate
 from bot.gateway import Gateway, load_texts
 from bot.hub import Hub
-from bot.models import AlertOutbox, Escalation, Message
+from bot.models import AlertOutbox, CheckIn, ClientValue, Escalation, Message
 from bot.rasa_client import RasaClient
 from bot.safety.screen import SafetyScreen
 from bot.settings import Settings
@@ -262,3 +262,63 @@ async def test_watchers_get_ack_typing_and_messages_in_order(harness: Harness) -
         ("message", "companion", None),
     ]
     assert frames[0]["client_msg_id"] == "x-1"
+
+
+async def test_values_a_client_names_are_remembered_with_their_words(harness: Harness) -> None:
+    harness.mid_checkin()
+    await harness.say("being there for my kids is what matters most to me")
+    await harness.say("my kids keep me going")
+    [row] = [v for v in harness.rows(ClientValue) if v.value == "parenting"]
+    assert row.times_said == 2
+    assert "kids" in row.words
+    assert row.first_said_at <= row.last_said_at
+
+
+async def test_remembered_values_reach_the_dialogue_engine(
+    harness: Harness, calls: list[dict]
+) -> None:
+    harness.mid_checkin()
+    await harness.say("staying clean is the most important thing for me")
+    await harness.say("anyway")
+    values = calls[-1]["metadata"]["client"]["values"]
+    assert [v["value"] for v in values] == ["sobriety"]
+    assert values[0]["last_recalled_at"] is None
+
+
+async def test_a_recalled_value_is_marked_so_it_is_not_recalled_every_time(
+    tmp_path: Path, calls: list[dict]
+) -> None:
+    def recall(body: dict) -> list[dict]:
+        if body["message"] == "/start_checkin":
+            return [{"text": "Last time you said staying clean matters most."},
+                    {"custom": {"companion": {"signal": "value_recalled", "value": "sobriety"}}}]
+        return []
+
+    harness = Harness(tmp_path, scripted_rasa(recall, calls))
+    harness.gateway.store.remember_values(harness.client_id, [("sobriety", "staying clean")])
+    await harness.gateway.open_checkin(harness.client_id, "web")
+    [row] = harness.rows(ClientValue)
+    assert row.last_recalled_at is not None
+
+
+async def test_a_message_after_the_gap_starts_a_new_checkin(
+    tmp_path: Path, calls: list[dict]
+) -> None:
+    harness = Harness(tmp_path, scripted_rasa(default_replies, calls), checkin_gap_minutes=0.0)
+    await harness.say("first")
+    await asyncio.sleep(0.05)
+    await harness.say("second")
+    messages = [c["message"] for c in calls]
+    assert messages == ["/session_start", "/start_checkin", "first",
+                        "/session_start", "/start_checkin", "second"]
+    assert calls[4]["metadata"]["client"]["first_contact"] is False
+    assert len(harness.rows(CheckIn)) == 2
+
+
+async def test_opening_the_chat_mid_checkin_says_nothing_new(
+    harness: Harness, calls: list[dict]
+) -> None:
+    await harness.say("hello")
+    calls.clear()
+    assert await harness.gateway.open_checkin(harness.client_id, "web") == []
+    assert calls == []

@@ -1,3 +1,4 @@
+import datetime as dt
 import random
 
 import pytest
@@ -151,3 +152,23 @@ def test_fallback_never_says_it_did_not_understand(dispatcher, domain) -> None:
     events = ActionDefaultFallback().run(dispatcher, make_tracker("asdf", "nlu_fallback"), domain)
     assert responses(dispatcher) == ["utter_invite_more"]
     assert events == []
+
+
+def test_a_returning_client_may_be_reminded_of_a_value_they_named(dispatcher, domain) -> None:
+    values = [{"value": "sobriety", "words": "staying clean", "last_recalled_at": None}]
+    tracker = make_tracker("/start_checkin", "start_checkin",
+                           metadata={"client": {"first_contact": False, "values": values}})
+    ActionStartCheckin().run(dispatcher, tracker, domain)
+    welcome, recall, signal = dispatcher.messages
+    assert welcome["response"] == "utter_welcome_back"
+    assert "staying clean" in recall["text"] and recall["text"].endswith("?")
+    assert signal["custom"] == {"companion": {"signal": "value_recalled", "value": "sobriety"}}
+
+
+def test_a_value_recalled_lately_is_not_recalled_again(dispatcher, domain) -> None:
+    recent = dt.datetime.now(dt.timezone.utc).isoformat()
+    values = [{"value": "sobriety", "words": "staying clean", "last_recalled_at": recent}]
+    tracker = make_tracker("/start_checkin", "start_checkin",
+                           metadata={"client": {"first_contact": False, "values": values}})
+    ActionStartCheckin().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_welcome_back", "utter_checkin_open"]

@@ -1,0 +1,74 @@
+"""A client of the widget's protocol without a browser: for protocol tests and the benchmark."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+
+import httpx
+import websockets
+
+
+class WidgetClient:
+    """One browser's worth of protocol: a session token and a socket."""
+
+    def __init__(self, base_url: str, token: str | None = None) -> None:
+        self._base = base_url
+        self.token = token
+        self.last_id = 0
+        self.messages: list[dict] = []
+
+    async def __aenter__(self) -> WidgetClient:
+        if self.token is None:
+            async with httpx.AsyncClient() as http:
+                self.token = (await http.post(f"{self._base}/widget/session")).json()["token"]
+        ws_url = self._base.replace("http", "ws", 1) + f"/widget/ws?token={self.token}"
+        self._ws = await websockets.connect(ws_url, max_size=2**20)
+        await self._ws.send(json.dumps({"type": "hello", "after": self.last_id}))
+        await self.until_quiet()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._ws.close()
+
+    def _record(self, frame: dict) -> None:
+        if frame["type"] == "message":
+            self.messages.append(frame)
+            self.last_id = max(self.last_id, frame["id"])
+
+    async def until_quiet(self, quiet: float = 0.5) -> list[dict]:
+        """Read frames until none arrives for `quiet` seconds; returns the message frames."""
+        seen = len(self.messages)
+        while True:
+            try:
+                self._record(json.loads(await asyncio.wait_for(self._ws.recv(), quiet)))
+            except asyncio.TimeoutError:
+                return self.messages[seen:]
+
+    async def say(self, text: str, arrived: float | None = None) -> tuple[float, list[str]]:
+        """Send a message; returns seconds from its arrival (default: sending) to the companion's
+        first reply, and the texts of every reply to it."""
+        started = arrived if arrived is not None else time.perf_counter()
+        await self._ws.send(json.dumps(
+            {"type": "message", "text": text, "client_msg_id": uuid.uuid4().hex}
+        ))
+        first_reply = None
+        replies: list[str] = []
+        typing_seen = False
+        while True:
+            frame = json.loads(await asyncio.wait_for(self._ws.recv(), 30))
+            self._record(frame)
+            if frame["type"] == "typing" and frame["on"]:
+                typing_seen = True
+            elif frame["type"] == "message" and frame["sender"] != "client":
+                first_reply = first_reply or time.perf_counter() - started
+                replies.append(frame["text"])
+                # Safety replies need no dialogue engine, so they come without typing frames.
+                if not typing_seen:
+                    break
+            elif frame["type"] == "typing" and first_reply is not None:
+                break
+        replies += [m["text"] for m in await self.until_quiet(0.05) if m["sender"] != "client"]
+        return first_reply, replies
