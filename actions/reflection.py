@@ -99,7 +99,10 @@ _IMPLIED_I_VERBS = {
     "just", "finally", "still", "really", "am", "are", "been", "haven't", "havent",
 }
 _FEELING_LEADS = {"feeling", "feel", "so", "really", "very", "kinda", "kind", "pretty", "super", "bit"}
-_FILLERS = {"well", "so", "um", "uh", "honestly", "lol", "ok", "okay", "yeah", "hey", "hi"}
+_FILLERS = {
+    "well", "so", "um", "uh", "honestly", "lol", "ok", "okay", "yeah", "hey", "hi", "but", "and",
+    "also", "plus", "anyway", "anyways", "oh", "like", "actually", "then",
+}
 _TRAILING_FILLERS = {"lol", "haha", "lmao", "tbh", "idk", "ngl", "smh", "though", "i guess"}
 _FEELING_WORDS = {
     "sad", "down", "low", "blue", "anxious", "nervous", "worried", "scared", "afraid", "angry",

@@ -56,19 +56,18 @@ class WidgetClient:
         ))
         first_reply = None
         replies: list[str] = []
-        typing_seen = False
+        typing_on = typing_done = False
         while True:
             frame = json.loads(await asyncio.wait_for(self._ws.recv(), 30))
             self._record(frame)
-            if frame["type"] == "typing" and frame["on"]:
-                typing_seen = True
+            if frame["type"] == "typing":
+                typing_on = typing_on or frame["on"]
+                typing_done = not frame["on"]
             elif frame["type"] == "message" and frame["sender"] != "client":
                 first_reply = first_reply or time.perf_counter() - started
                 replies.append(frame["text"])
-                # Safety replies need no dialogue engine, so they come without typing frames.
-                if not typing_seen:
+                # Replies follow the end of typing; safety replies come with no typing at all.
+                if typing_done or not typing_on:
                     break
-            elif frame["type"] == "typing" and first_reply is not None:
-                break
         replies += [m["text"] for m in await self.until_quiet(0.05) if m["sender"] != "client"]
         return first_reply, replies

@@ -53,3 +53,9 @@ def test_reflective_words_make_a_clause_that_follows_it_sounds_like(
 @pytest.mark.parametrize("said", ["ugh", "hola", "...", ""])
 def test_reflective_words_refuse_what_cannot_be_reflected(said: str) -> None:
     assert reflective_words(said, feeling=True) is None
+
+
+def test_leading_conjunctions_do_not_hide_the_clients_words() -> None:
+    assert reflective_words("but I went to my NA meeting on Tuesday") == (
+        "you went to your NA meeting on Tuesday"
+    )
