@@ -52,7 +52,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: sync Playwright runs its own event loop, which must be gone before any
+# asyncio test in another module starts.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian's chromium is needed: apt-get install chromium")
