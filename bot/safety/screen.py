@@ -1,35 +1,31 @@
 """The safety screen: notices distress cues in a client's message before anything else sees it.
 
-Deterministic and fast (precompiled patterns from `cues.yml`), so it can run on every message and
-its decisions can be read and reviewed. Between `none` and `concern` it chooses `concern`.
+Deterministic and fast (patterns from `cues.yml`, compiled once per screen), so it runs on every
+message and each decision can be read and reviewed. A cue counts unless its own clause negates it
+("I would never hurt myself"); it is softened when said of someone else, told as a resolved past,
+joked about, or only part of a story about a film, song, game or the news. A means or a time next
+to a risk cue makes an emergency. Earlier messages give a short follow-up its meaning ("yes", "I
+have the pills right here"). Between `none` and `concern` the screen chooses `concern`.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
+Level = Literal["none", "concern", "urgent", "emergency"]
 LEVELS: tuple[str, ...] = ("none", "concern", "urgent", "emergency")
 CUES_PATH = Path(__file__).with_name("cues.yml")
 REPLIES_PATH = Path(__file__).with_name("replies.yml")
-
-# Emoji carry meaning in crisis talk; they become words the lexicon can match.
-_EMOJI_WORDS = {
-    "🔪": " knife ", "🗡": " knife ", "💊": " pills ", "🔫": " gun ", "🪦": " grave ",
-    "⚰": " coffin ", "🩸": " blood ", "🪢": " rope ", "😂": " emoji_laugh ", "🤣": " emoji_laugh ",
-    "💀": " emoji_laugh ", "😭": " emoji_cry ",
-}
-_SPANISH_HINTS = re.compile(
-    r"\b(que|quiero|estoy|mi|mis|no puedo|para|porque|pero|tengo|me siento|hoy|muy|nada|todo|"
-    r"vida|morir|gracias|hola|tambien|ella|el|ellos|nosotros|donde|cuando|como)\b"
-)
+PLAN_OR_MEANS = "plan_or_means"
 
 
 def level_rank(level: str) -> int:
@@ -40,8 +36,8 @@ def max_level(*levels: str) -> str:
     return max(levels, key=level_rank, default="none")
 
 
-def _min_level(a: str, b: str) -> str:
-    return a if level_rank(a) <= level_rank(b) else b
+def _at_most(level: str, ceiling: str) -> str:
+    return level if level_rank(level) <= level_rank(ceiling) else ceiling
 
 
 @dataclass(frozen=True)
@@ -60,132 +56,475 @@ class Assessment:
         }
 
 
+# --- normalisation ---------------------------------------------------------------------------
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "′": "'"})
+# Emoji carry meaning in crisis talk; they become words the lexicon can match.
+_EMOJI_WORDS = {
+    "🔪": " knife ", "🗡": " knife ", "💊": " pills ", "🔫": " gun ", "🪦": " grave ",
+    "⚰": " coffin ", "🩸": " blood ", "🪢": " rope ", "🌉": " bridge ",
+    "😂": " lol ", "🤣": " lol ", "💀": " lol ", "😆": " lol ", "😹": " lol ", "😅": " lol ",
+}
+_EMOJI = re.compile("|".join(map(re.escape, _EMOJI_WORDS)))
+# "OD'd", "od'ing": read before apostrophes go, or "od'd" would become "odd".
+_OVERDOSED = re.compile(r"\bo\.?d(?:'d|'ed|\.d|ed)\b")
+_OVERDOSING = re.compile(r"\bo\.?d'?ing\b")
+# "he'll", "she'd": spelled out while the apostrophe still tells them from "hell" and "shed".
+_WILL_WOULD = re.compile(r"\b(i|you|he|she|we|they|it|someone|somebody)'(ll|d)\b")
+_AUXILIARY = {"ll": "will", "d": "would"}
+# Written with or without apostrophes, short forms become one spelling the lexicon is written in.
+_SHORT_FORMS = {
+    "im": "i am", "ive": "i have", "dont": "do not", "doesnt": "does not", "didnt": "did not",
+    "cant": "can not", "cannot": "can not", "wont": "will not", "wouldnt": "would not",
+    "couldnt": "could not", "shouldnt": "should not", "isnt": "is not", "arent": "are not",
+    "wasnt": "was not", "werent": "were not", "havent": "have not", "hasnt": "has not",
+    "hadnt": "had not", "aint": "am not", "youre": "you are", "theyre": "they are",
+    "thats": "that is", "whats": "what is", "theres": "there is", "hes": "he is", "shes": "she is",
+    "theyll": "they will", "youll": "you will", "itll": "it will", "theyd": "they would",
+    "youd": "you would", "hed": "he would", "wanna": "want to", "gonna": "going to",
+    "gotta": "got to", "tryna": "trying to", "finna": "going to", "imma": "i am going to",
+    "ima": "i am going to", "u": "you", "ur": "your", "ppl": "people", "rn": "right now",
+    "tmrw": "tomorrow", "tmr": "tomorrow", "tomorow": "tomorrow", "tonite": "tonight",
+    "2nite": "tonight", "cuz": "because", "bc": "because", "idk": "i do not know",
+    "idc": "i do not care", "kinda": "kind of", "sorta": "sort of", "alot": "a lot",
+    "noone": "no one", "wnat": "want", "myslef": "myself", "q": "que", "xq": "porque",
+    "pq": "porque",
+}
+_SHORT_FORM = re.compile(r"\b(" + "|".join(sorted(_SHORT_FORMS, key=len, reverse=True)) + r")\b")
+
+
 def normalise(text: str) -> str:
-    """Lower case, accents and apostrophes removed, emoji named, letter runs cut to two."""
-    for emoji, word in _EMOJI_WORDS.items():
-        text = text.replace(emoji, word)
-    text = unicodedata.normalize("NFKD", text.lower())
+    """Lower case, accents and apostrophes gone, short forms spelled out, emoji named, stretched
+    letters cut to one ("diiiie" -> "die"), line breaks as sentence ends."""
+    text = _EMOJI.sub(lambda m: _EMOJI_WORDS[m.group()], text.replace("\ufe0f", ""))
+    text = unicodedata.normalize("NFKD", text.lower().translate(_APOSTROPHES))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[’'`´]", "", text)
-    text = re.sub(r"(\w)\1{2,}", r"\1\1", text)  # "diiiie" -> "diie", "killlll" -> "kill"
-    text = re.sub(r"[^\w\s.!?,:;-]", " ", text)
+    text = _OVERDOSING.sub("overdosing", _OVERDOSED.sub("overdosed", text))
+    text = _WILL_WOULD.sub(lambda m: f"{m.group(1)} {_AUXILIARY[m.group(2)]}", text)
+    text = text.replace("'", "")
+    text = re.sub(r"\s*\n\s*", " . ", text)
+    text = re.sub(r"(?<=\w)[-_/](?=\w)", " ", text)
+    text = re.sub(r"[^\w\s.!?,;:]", " ", text)
+    text = re.sub(r"([a-z])\1{2,}", r"\1", text)
+    text = re.sub(r"([.!?,])\1+", r"\1", text)
+    text = re.sub(r",\s*ever\b", " ever", text)  # "never, ever" is one negation
+    text = _SHORT_FORM.sub(lambda m: _SHORT_FORMS[m.group()], text)
     return re.sub(r"\s+", " ", text).strip()
 
 
-def detect_language(normalised: str) -> str:
-    return "es" if len(_SPANISH_HINTS.findall(normalised)) >= 2 else "en"
+# --- the lexicon ---------------------------------------------------------------------------
+
+_MACRO = re.compile(r"\{([A-Z_]+)\}")
 
 
 @dataclass(frozen=True)
-class _Family:
-    name: str
+class _CueSet:
+    """One family's patterns at one level, as a single alternation."""
+
+    family: str
     level: str
-    pattern: re.Pattern[str]
+    kind: Literal["statement", "topic", "personal"]
+    others_level: str | None
+    regex: re.Pattern[str]
+
+
+class _Lexicon:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        macros: dict[str, str] = {}
+        for name, body in spec["macros"].items():
+            macros[name] = _MACRO.sub(lambda m: macros[m.group(1)], body)
+
+        def compile_all(patterns: Iterable[str]) -> re.Pattern[str]:
+            # Patterns that start at a word share one "\b(?=\w)" test, so the many alternatives
+            # are tried only where a word begins: about twice as fast.
+            expanded = [_MACRO.sub(lambda m: macros[m.group(1)], p) for p in patterns]
+            at_word = [p[len(r"\b") :] for p in expanded if p.startswith(r"\b")]
+            elsewhere = [p for p in expanded if not p.startswith(r"\b")]
+            alternatives = [f"(?:{p})" for p in elsewhere]
+            if at_word:
+                alternatives.insert(0, r"\b(?=\w)(?:" + "|".join(f"(?:{p})" for p in at_word) + ")")
+            return re.compile("|".join(alternatives))
+
+        self.cue_sets = [
+            _CueSet(
+                family=family,
+                level={"topic": "concern", "personal": "urgent"}.get(key, key),
+                kind=key if key in ("topic", "personal") else "statement",
+                others_level=levels.get("others"),
+                regex=compile_all(patterns),
+            )
+            for family, levels in spec["families"].items()
+            for key, patterns in levels.items()
+            if key != "others"
+        ]
+        self.means = compile_all(spec["means"])
+        self.imminent = compile_all(spec["imminent"])
+        follow_up = spec["follow_up"]
+        self.anaphora = compile_all(follow_up["anaphora"])
+        self.affirmation = re.compile(follow_up["affirmation"])
+        self.affirmation_max_words: int = follow_up["affirmation_max_words"]
+        self.refusal = re.compile(follow_up["refusal"])
+        self.carry: dict[str, str] = follow_up["carry"]
+        self.window: int = follow_up["window"]
+        self.escalate_with_means = frozenset(spec["escalation"]["means"])
+        self.escalate_with_time = frozenset(spec["escalation"]["imminent"])
+        context = dict(spec["context"])
+        self.idioms = compile_all(context.pop("idioms"))
+        self.negation_window: int = context.pop("negation_window")
+        self.negation_bridge = frozenset(context.pop("negation_bridge"))
+        self.third_party_window: int = context.pop("third_party_window")
+        self.third_party_reach: int = context.pop("third_party_reach")
+        compiled = {name: compile_all([pattern]) for name, pattern in context.items()}
+        self.negation = compiled["negation"]
+        self.third_party = compiled["third_party"]
+        self.reported_question = compiled["reported_question"]
+        self.first_person = compiled["first_person"]
+        self.speaker = compiled["speaker"]
+        self.media = compiled["media"]
+        self.jest = compiled["jest"]
+        self.ambivalence = compiled["ambivalence"]
+        self.past_distant = compiled["past_distant"]
+        self.past = compiled["past"]
+        self.past_habit = compiled["past_habit"]
+        self.resolved = compiled["resolved"]
+        self.clause_break = compiled["clause_break"]
+        self.segment_break = compiled["segment_break"]
+        self.sentence_break = compiled["sentence_break"]
+        self.spanish = compile_all([spec["language"]["es"]])
+        self.spanish_marks = re.compile(spec["language"]["es_marks"])
+        self.english = compile_all([spec["language"]["en"]])
+
+
+# --- reading one message -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Modifier:
-    cap: str
-    pattern: re.Pattern[str]
-    requires: tuple[re.Pattern[str], ...]
+class _Hit:
+    family: str
+    level: str
+    start: int
+    end: int
+    text: str
+    live: bool  # said of the client, now, in earnest: can combine with a means or a time
+    joking: bool = False
+    carried: bool = False  # an earlier message's cue, carried by a short follow-up
 
-    def applies(self, text: str) -> bool:
-        return bool(self.pattern.search(text)) and any(r.search(text) for r in self.requires)
+
+class _Pieces:
+    """Where clauses, told-as-past stretches and sentences begin and end in a text."""
+
+    def __init__(self, text: str, breaks: re.Pattern[str]) -> None:
+        found = list(breaks.finditer(text))
+        self._ends = [m.end() for m in found]
+        self._starts = [m.start() for m in found]
+        self._length = len(text)
+
+    def around(self, start: int, end: int) -> tuple[int, int]:
+        before = bisect.bisect_right(self._ends, start)
+        after = bisect.bisect_left(self._starts, end)
+        return (
+            self._ends[before - 1] if before else 0,
+            self._starts[after] if after < len(self._starts) else self._length,
+        )
+
+    def before(self, start: int) -> tuple[int, int]:
+        """The piece just before the one that begins at `start`; empty at the beginning."""
+        index = bisect.bisect_left(self._ends, start)
+        if index == len(self._ends) or self._ends[index] != start:
+            return (0, 0)
+        return (self._ends[index - 1] if index else 0, self._starts[index])
 
 
-def _alternation(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+class _Reading:
+    """One normalised message and the cues that count in it."""
+
+    def __init__(self, lexicon: _Lexicon, normalised: str) -> None:
+        self.lexicon = lexicon
+        self.text = lexicon.idioms.sub(lambda m: " " * len(m.group()), normalised)
+        self.clauses = _Pieces(self.text, lexicon.clause_break)
+        self.segments = _Pieces(self.text, lexicon.segment_break)
+        self.sentences = _Pieces(self.text, lexicon.sentence_break)
+        self.resolved = bool(lexicon.resolved.search(self.text))
+        # People drop the "I" when they write ("Suicidal again.") or say "you" of themselves: a
+        # message that speaks of the speaker anywhere does so here too, unless someone else is
+        # named as the subject.
+        self.personal = bool(lexicon.speaker.search(self.text))
+        self.hits = [hit for cue_set in lexicon.cue_sets for hit in self._hits(cue_set)]
+
+    def _hits(self, cue_set: _CueSet) -> Iterable[_Hit]:
+        for match in cue_set.regex.finditer(self.text):
+            start, end = match.span()
+            mention = cue_set.kind != "statement"
+            if self._only_a_story(start, end, mention):
+                continue
+            level, live, joking = cue_set.level, True, False
+            if self._negated(start):
+                if not self._qualified(end):
+                    continue
+                level, live = "concern", False
+            if cue_set.kind == "personal" and not self.personal:
+                level, live = "concern", False
+            if level != "emergency":
+                if cue_set.others_level and self._about_someone_else(start, end):
+                    level, live = _at_most(level, cue_set.others_level), False
+                if self._reported_question(start):
+                    level, live = _at_most(level, "concern"), False
+            if self._told_as_past(start, end):
+                level, live = _at_most(level, "concern"), False
+            elif level == "urgent" and self._joking(start, end):
+                level, live, joking = "concern", False, True
+            yield _Hit(cue_set.family, level, start, end, match.group().strip(), live, joking)
+
+    def modifiers(self, regex: re.Pattern[str]) -> list[tuple[int, int, str]]:
+        """Means or times that count: not negated, not in a story, not long past."""
+        return [
+            (m.start(), m.end(), m.group().strip())
+            for m in regex.finditer(self.text)
+            if not self._negated(m.start())
+            and not self._only_a_story(m.start(), m.end(), mention=False)
+            and not self._long_past(m.start(), m.end())
+        ]
+
+    def sentence_of(self, position: int) -> tuple[int, int]:
+        return self.sentences.around(position, position)
+
+    def _piece(self, pieces: _Pieces, start: int, end: int) -> str:
+        piece_start, piece_end = pieces.around(start, end)
+        return self.text[piece_start:piece_end]
+
+    def _words_before(self, start: int, count: int) -> str:
+        clause_start, _ = self.clauses.around(start, start)
+        return " ".join(self.text[clause_start:start].split()[-count:])
+
+    def _negated(self, start: int) -> bool:
+        before = self._words_before(start, self.lexicon.negation_window)
+        negations = list(self.lexicon.negation.finditer(before))
+        if not negations:
+            return False
+        between = before[negations[-1].end() :].split()
+        return all(word in self.lexicon.negation_bridge for word in between)
+
+    def _qualified(self, end: int) -> bool:
+        _, sentence_end = self.sentences.around(end, end)
+        return bool(self.lexicon.ambivalence.search(self.text[end:sentence_end]))
+
+    def _only_a_story(self, start: int, end: int, mention: bool) -> bool:
+        """Talk about a film, song, game or the news: a bare mention in it never counts, nor does
+        anything in a sentence where the client does not speak of themselves."""
+        sentence = self._piece(self.sentences, start, end)
+        if not self.lexicon.media.search(sentence):
+            return False
+        return mention or not self.lexicon.first_person.search(sentence)
+
+    def _about_someone_else(self, start: int, end: int) -> bool:
+        if self.lexicon.first_person.search(self.text[start:end]):
+            return False
+        before = self._words_before(start, self.lexicon.third_party_window)
+        others = list(self.lexicon.third_party.finditer(before))
+        if not others:
+            return False
+        after_them = before[others[-1].end() :]
+        return (
+            len(after_them.split()) <= self.lexicon.third_party_reach
+            and not self.lexicon.first_person.search(after_them)
+        )
+
+    def _reported_question(self, start: int) -> bool:
+        clause_start, _ = self.clauses.around(start, start)
+        return bool(self.lexicon.reported_question.search(self.text[clause_start:start]))
+
+    def _told_as_past(self, start: int, end: int) -> bool:
+        if self._long_past(start, end):
+            return True
+        before = self._words_before(start, self.lexicon.negation_window)
+        if self.lexicon.past_habit.search(f"{before} {self.text[start:end]}"):
+            return True
+        segment = self._piece(self.segments, start, end)
+        return self.resolved and bool(self.lexicon.past.search(segment))
+
+    def _long_past(self, start: int, end: int) -> bool:
+        """A time long past in the cue's own clause, or opening the clause before it ("Years
+        ago, I tried..."), but not "my dad died years ago and I want to die"."""
+        clause_start, clause_end = self.clauses.around(start, end)
+        if self.lexicon.past_distant.search(self.text[clause_start:clause_end]):
+            return True
+        previous_start, previous_end = self.clauses.before(clause_start)
+        previous = self.text[previous_start:previous_end].strip()
+        return bool(self.lexicon.past_distant.match(previous))
+
+    def _joking(self, start: int, end: int) -> bool:
+        return bool(self.lexicon.jest.search(self._piece(self.sentences, start, end)))
+
+
+# --- the screen ----------------------------------------------------------------------------
 
 
 class SafetyScreen:
+    # Earlier messages come back as history with every new message: their cues are read once.
+    REMEMBERED_MESSAGES = 4096
+
     def __init__(self, cues_path: Path | None = None) -> None:
-        spec = yaml.safe_load((cues_path or CUES_PATH).read_text(encoding="utf-8"))
-        self._families = [
-            _Family(name, body["level"], _alternation(body["patterns"]))
-            for name, body in spec["families"].items()
-        ]
-        self._masks = _alternation(spec["masks"])
-        self._modifiers = [
-            _Modifier(
-                body["cap"],
-                _alternation(body["patterns"]),
-                tuple(re.compile(r) for r in body["requires"]),
-            )
-            for body in spec["modifiers"].values()
-        ]
-        self._affirmation = re.compile(spec["affirmations"])
+        self._cues_path = cues_path or CUES_PATH
+        self._loaded: _Lexicon | None = None
+        self._families_by_text: dict[str, frozenset[str]] = {}
+
+    @property
+    def _lexicon(self) -> _Lexicon:
+        if self._loaded is None:
+            spec = yaml.safe_load(self._cues_path.read_text(encoding="utf-8"))
+            self._loaded = _Lexicon(spec)
+        return self._loaded
 
     def assess(self, text: str, history: Sequence[str] = ()) -> Assessment:
+        lexicon = self._lexicon
         normalised = normalise(text)
-        language = detect_language(normalised)
-        level, cues, evidence = self._match(normalised)
+        reading = _Reading(lexicon, normalised)
+        self._remember(normalised, reading)
+        earlier = [normalise(h) for h in history[-lexicon.window :]]
+        earlier_families = set().union(*(self._families_in(h) for h in earlier))
 
-        for modifier in self._modifiers:
-            if level != "none" and modifier.applies(normalised):
-                level = _min_level(level, modifier.cap)
-        if level == "none":
-            cues, evidence = [], []  # a story or a resolved past: nothing to report
+        hits = list(reading.hits) + self._follow_up(reading, normalised, earlier_families)
+        level = max_level(*(hit.level for hit in hits))
+        cues = {hit.family for hit in hits}
+        evidence = [hit.text for hit in hits]
 
-        if history:
-            level, cues = self._in_context(normalised, level, cues, history)
-        return Assessment(level, tuple(sorted(set(cues))), tuple(evidence), language)
+        raised, modifiers = self._raised_by_means_or_time(reading, hits, earlier_families)
+        if raised != "none":
+            level = max_level(level, raised)
+            cues.add(PLAN_OR_MEANS)
+            evidence += modifiers
+        return Assessment(
+            level=level,
+            cues=tuple(sorted(cues)),
+            evidence=tuple(dict.fromkeys(evidence)),
+            language=self._language(text, normalised, earlier),
+        )
 
-    def _match(self, normalised: str) -> tuple[str, list[str], list[str]]:
-        unmasked = self._masks.sub(" ", normalised)
-        level, cues, evidence = "none", [], []
-        for family in self._families:
-            for match in family.pattern.finditer(unmasked):
-                cues.append(family.name)
-                evidence.append(match.group(0))
-                level = max_level(level, family.level)
-        soon = bool(_SOON.search(unmasked))
-        # Ideation with a plan, means or a time; means with a time; harm happening now: emergency.
-        if "suicidal_ideation" in cues and ("plan_means" in cues or soon):
-            level = "emergency"
-        if "plan_means" in cues and soon:
-            level = "emergency"
-        if "harm_to_others" in cues and ("plan_means" in cues or soon):
-            level = "emergency"
-        if "violence_against_client" in cues and _NOW.search(unmasked):
-            level = "emergency"
-        return level, cues, evidence
+    def _families_in(self, normalised: str) -> frozenset[str]:
+        """The families of the cues said of the client, now, in an earlier message."""
+        if normalised not in self._families_by_text:
+            self._remember(normalised, _Reading(self._lexicon, normalised))
+        return self._families_by_text[normalised]
 
-    def _in_context(
-        self, normalised: str, level: str, cues: list[str], history: Sequence[str]
+    def _remember(self, normalised: str, reading: _Reading) -> None:
+        if len(self._families_by_text) >= self.REMEMBERED_MESSAGES:
+            del self._families_by_text[next(iter(self._families_by_text))]
+        self._families_by_text[normalised] = frozenset(h.family for h in reading.hits if h.live)
+
+    def _follow_up(self, reading: _Reading, normalised: str, earlier: set[str]) -> list[_Hit]:
+        """A short answer or a "going to do it" carries an earlier cue into this message."""
+        lexicon = self._lexicon
+        carried = sorted({lexicon.carry[f] for f in earlier if f in lexicon.carry})
+        if not carried:
+            return []
+        match = lexicon.anaphora.search(reading.text)
+        if match is not None:
+            start, end, said = match.start(), match.end(), match.group().strip()
+        elif self._affirms(normalised):
+            start, end, said = 0, len(normalised), normalised
+        else:
+            return []
+        return [
+            _Hit(family, "urgent", start, end, said, live=True, carried=True) for family in carried
+        ]
+
+    def _affirms(self, normalised: str) -> bool:
+        lexicon = self._lexicon
+        return (
+            len(normalised.split()) <= lexicon.affirmation_max_words
+            and bool(lexicon.affirmation.search(normalised))
+            and not lexicon.refusal.search(normalised)
+        )
+
+    def _raised_by_means_or_time(
+        self, reading: _Reading, hits: list[_Hit], earlier: set[str]
     ) -> tuple[str, list[str]]:
-        """Earlier messages give a short follow-up its meaning."""
-        earlier = [self._match(normalise(h)) for h in history[-5:]]
-        earlier_level = max_level(*(e[0] for e in earlier))
-        earlier_ideation = any("suicidal_ideation" in e[1] for e in earlier)
-        if earlier_ideation and ("plan_means" in cues or _SOON.search(normalised)):
-            return "emergency", cues + ["plan_after_ideation"]
-        if level_rank(earlier_level) >= level_rank("concern") and self._affirmation.search(
-            normalised
-        ):
-            return max_level(level, "urgent"), cues + ["affirmed_risk"]
-        return level, cues
+        """An emergency when a risk cue comes with a means or plan (anywhere in the message, or
+        in an earlier one) or with a time to act (in the same sentence); only urgent when the cue
+        was joked about."""
+        lexicon = self._lexicon
+        at_risk = [
+            h for h in hits if (h.live or h.joking) and h.family in lexicon.escalate_with_means
+        ]
+        # A method named inside the cue itself ("thinking about taking all my pills") is not a
+        # second sign: only a means or plan of its own raises the level.
+        inside_a_cue = [
+            (h.start, h.end) for h in at_risk if h.family != PLAN_OR_MEANS and not h.carried
+        ]
+
+        def apart(start: int, end: int) -> bool:
+            return not any(start < c_end and c_start < end for c_start, c_end in inside_a_cue)
+
+        means = [m for m in reading.modifiers(lexicon.means) if apart(m[0], m[1])]
+        means_hits = [h for h in hits if h.family == PLAN_OR_MEANS and apart(h.start, h.end)]
+        evidence: list[str] = []
+        raised = "none"
+
+        means_now = bool(means or means_hits)
+        risk_now = any(h.live for h in at_risk)
+        if means_now and (risk_now or earlier & lexicon.escalate_with_means):
+            raised = "emergency"
+        elif PLAN_OR_MEANS in earlier and risk_now:
+            raised = "emergency"
+        elif means_now and at_risk:
+            raised = "urgent"
+        if raised != "none":
+            evidence += [text for _, _, text in means]
+
+        for start, _, text in reading.modifiers(lexicon.imminent):
+            sentence = reading.sentence_of(start)
+            beside = [
+                h
+                for h in hits
+                if (h.live or h.joking)
+                and h.family in lexicon.escalate_with_time
+                and reading.sentence_of(h.start) == sentence
+            ]
+            if any(h.live for h in beside):
+                raised = "emergency"
+                evidence.append(text)
+            elif beside:
+                raised = max_level(raised, "urgent")
+                evidence.append(text)
+        return raised, evidence
+
+    def _language(self, text: str, normalised: str, earlier: list[str]) -> str:
+        """Spanish or English by common words; a message too short to tell takes the language
+        of the latest earlier message that can."""
+        lexicon = self._lexicon
+        marks = len(lexicon.spanish_marks.findall(text.lower()))
+        for words in [normalised, *reversed(earlier)]:
+            spanish = len(lexicon.spanish.findall(words)) + marks
+            english = len(lexicon.english.findall(words))
+            if spanish != english:
+                return "es" if spanish > english else "en"
+            marks = 0
+        return "en"
 
 
-_SOON = re.compile(
-    r"\b(tonight|right now|rn|today|this (evening|morning|afternoon|weekend)|tomorrow|"
-    r"when (everyone|they) (is|are|goes|go) (asleep|to sleep|out|gone)|esta noche|ahora mismo|hoy)\b"
-)
-
-
-_NOW = re.compile(r"\b(right now|rn|now|as we speak|at the moment|ahora mismo|ahorita)\b")
+# --- replies -------------------------------------------------------------------------------
 
 
 @cache
-def _replies() -> dict[str, dict[str, list[str]]]:
+def _replies() -> dict[str, Any]:
     return yaml.safe_load(REPLIES_PATH.read_text(encoding="utf-8"))
 
 
 def safety_reply(level: str, language: str = "en", resources: str | None = None) -> list[str]:
-    """The program's words for a client at `level`, in their language."""
+    """The program's words for a client at `level`, in their language, one message per item.
+    `resources` is the program's crisis resources text; None means the defaults in replies.yml."""
     if level not in LEVELS or level == "none":
         raise ValueError(f"no safety reply for level {level!r}")
     texts = _replies()
-    by_language = texts[level].get(language) or texts[level]["en"]
-    resources = resources or texts["default_resources"][language if language in texts[
-        "default_resources"] else "en"]
-    return [line.format(resources=resources).strip() for line in by_language]
+    language = language if language in texts["languages"] else "en"
+    wording = texts["languages"][language]
+    fills = {
+        "{resources}": resources or wording["default_resources"],
+        "{emergency_number}": wording["emergency_number"],
+    }
+    lines = []
+    for line in wording[level]:
+        for placeholder, value in fills.items():
+            line = line.replace(placeholder, value)
+        lines.append(line.strip())
+    return lines

@@ -1,9 +1,18 @@
 import statistics
 import time
+from pathlib import Path
 
 import pytest
 
-from bot.safety.screen import LEVELS, SafetyScreen, max_level, normalise, safety_reply
+from bot.safety.screen import (
+    CUES_PATH,
+    LEVELS,
+    Assessment,
+    SafetyScreen,
+    max_level,
+    normalise,
+    safety_reply,
+)
 
 
 @pytest.fixture(scope="module")
@@ -11,122 +20,368 @@ def screen() -> SafetyScreen:
     return SafetyScreen()
 
 
+def level_and_cues(screen: SafetyScreen, text: str, history: tuple[str, ...] = ()) -> tuple:
+    assessment = screen.assess(text, history)
+    return assessment.level, assessment.cues
+
+
+# --- every cue family, in English and Spanish, with slang, typos and emoji -------------------
+
+
 @pytest.mark.parametrize(
     ("text", "level", "cue"),
     [
+        # Suicidal thoughts, direct and indirect.
         ("I want to kill myself", "urgent", "suicidal_ideation"),
+        ("i dont want to be alive anymore", "urgent", "suicidal_ideation"),
         ("honestly everyone would be better off without me", "urgent", "suicidal_ideation"),
+        ("i don't want to wake up tomorrow", "urgent", "suicidal_ideation"),
+        ("there's no reason to live", "urgent", "suicidal_ideation"),
+        ("I just want to end it all", "urgent", "suicidal_ideation"),
+        ("I can't go on like this", "urgent", "suicidal_ideation"),
+        ("I've been thinking about suicide a lot", "urgent", "suicidal_ideation"),
+        ("ive been having suicidal thoughts again", "urgent", "suicidal_ideation"),
+        ("I wish I was never born", "urgent", "suicidal_ideation"),
+        ("nobody would even notice if I was gone", "urgent", "suicidal_ideation"),
+        ("why am I even alive", "urgent", "suicidal_ideation"),
+        ("I don't see the point in living", "urgent", "suicidal_ideation"),
+        ("I'm not brave enough to kill myself", "urgent", "suicidal_ideation"),
+        ("I'm trying so hard not to kill myself", "urgent", "suicidal_ideation"),
+        ("the only reason I haven't killed myself is my dog", "urgent", "suicidal_ideation"),
+        # Slang, typos, stretched letters, missing apostrophes.
         ("kms", "urgent", "suicidal_ideation"),
         ("thinking about unaliving myself", "urgent", "suicidal_ideation"),
-        ("i dont want to wake up anymore", "urgent", "suicidal_ideation"),
-        ("I'm so sucidal rn", "emergency", "suicidal_ideation"),
+        ("sewerslide is looking good", "urgent", "suicidal_ideation"),
+        ("im so sucidal", "urgent", "suicidal_ideation"),
+        ("i want to kil myself", "urgent", "suicidal_ideation"),
         ("wanna diiiie", "urgent", "suicidal_ideation"),
+        ("I DON’T WANT TO LIVE ANYMORE", "urgent", "suicidal_ideation"),
+        ("Suicidal again. Cant sleep.", "urgent", "suicidal_ideation"),
+        # Spanish.
         ("me quiero morir", "urgent", "suicidal_ideation"),
+        ("quiero matarme", "urgent", "suicidal_ideation"),
         ("ya no quiero vivir", "urgent", "suicidal_ideation"),
-        ("I've been saving up my pills", "urgent", "plan_means"),
-        ("I have the pills counted out for tonight", "emergency", "plan_means"),
-        ("i want to end my life tonight", "emergency", "suicidal_ideation"),
-        ("got a rope and I want to die", "emergency", "plan_means"),
-        ("I just took all my pills", "emergency", "act_in_progress"),
-        ("im on the bridge right now", "emergency", "act_in_progress"),
+        ("estarían mejor sin mí", "urgent", "suicidal_ideation"),
+        ("estoy pensando en quitarme la vida", "urgent", "suicidal_ideation"),
+        # Attempts.
+        ("last month I tried to overdose", "urgent", "suicide_attempt"),
+        ("since my suicide attempt nothing feels real", "urgent", "suicide_attempt"),
+        # Plans and means on their own.
+        ("I've been saving up my pills", "urgent", "plan_or_means"),
+        ("I wrote a goodbye letter to my kids", "urgent", "plan_or_means"),
+        # Self-harm.
         ("I've been cutting again", "urgent", "self_harm"),
         ("the urge to cut is so strong", "urgent", "self_harm"),
+        ("I burned myself with a lighter", "urgent", "self_harm"),
+        ("relapsed on sh last night", "urgent", "self_harm"),
+        ("me voy a cortar", "urgent", "self_harm"),
         ("me corto cuando estoy sola", "urgent", "self_harm"),
-        ("gonna be using alone tonight", "urgent", "overdose"),
-        ("i think i took too much", "emergency", "overdose_now"),
-        ("my friend is not breathing", "urgent", "overdose"),
+        # Overdose and using alone.
+        ("I almost overdosed last week", "urgent", "overdose"),
+        ("if I OD nobody would find me", "urgent", "overdose"),
+        ("gonna be using alone tonight", "urgent", "using_alone"),
+        ("voy a consumir sola", "urgent", "using_alone"),
+        # Violence and threats against the client.
         ("he hit me again last night", "urgent", "violence_against_client"),
+        ("she choked me", "urgent", "violence_against_client"),
+        ("he threatened to kill me", "urgent", "violence_against_client"),
+        ("he said he'd kill me if I left", "urgent", "violence_against_client"),
         ("I don't feel safe at home", "urgent", "violence_against_client"),
-        ("my boyfriend is hitting me right now", "emergency", "violence_against_client"),
+        ("I'm scared he'll kill me", "urgent", "violence_against_client"),
         ("mi esposo me pega", "urgent", "violence_against_client"),
+        ("me amenazó", "urgent", "violence_against_client"),
+        ("no me siento segura en casa", "urgent", "violence_against_client"),
+        # Harm to someone else or a child.
         ("I'm going to kill him", "urgent", "harm_to_others"),
-        ("I'm scared I'll hurt my baby", "urgent", "harm_to_others"),
+        ("I want to hurt my roommate", "urgent", "harm_to_others"),
+        ("lo voy a matar", "urgent", "harm_to_others"),
+        ("I'm scared I'll hurt my baby", "urgent", "child_at_risk"),
+        ("my boyfriend hits my kids", "urgent", "child_at_risk"),
+        ("tengo miedo de lastimar a mi bebé", "urgent", "child_at_risk"),
+        # Voices telling them to hurt someone.
         ("the voices keep telling me to hurt people", "urgent", "command_hallucination"),
+        ("las voces me dicen que me mate", "urgent", "command_hallucination"),
+        # Trafficking.
         ("they took my passport and say I owe them", "urgent", "trafficking"),
         ("he's forcing me to have sex with his friends for money", "urgent", "trafficking"),
-        ("🔪 and 💊 tonight, I'm done, I want to die", "emergency", "suicidal_ideation"),
-        ("whats the point of anything", "concern", "hopelessness"),
+        ("I owe them money so they won't let me leave", "urgent", "trafficking"),
+        ("me quitaron el pasaporte y no me dejan salir", "urgent", "trafficking"),
+        # Hopelessness: a concern.
+        ("whats the point", "concern", "hopelessness"),
+        ("sometimes I wonder what's the point", "concern", "hopelessness"),
+        ("nothing matters anymore", "concern", "hopelessness"),
         ("I'm so tired of everything", "concern", "hopelessness"),
+        ("I can't take this anymore", "concern", "hopelessness"),
+        ("I'm such a burden", "concern", "hopelessness"),
         ("ya no puedo más", "concern", "hopelessness"),
     ],
 )
-def test_cues_are_caught_at_their_level(screen: SafetyScreen, text: str, level: str, cue: str) -> None:
+def test_cues_are_caught_at_their_level(
+    screen: SafetyScreen, text: str, level: str, cue: str
+) -> None:
     assessment = screen.assess(text)
     assert assessment.level == level, assessment
-    assert cue in assessment.cues
+    assert cue in assessment.cues, assessment
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        # A plan with a means or a time, an act in progress, someone hurting the client now.
+        ("I have the pills counted out and I want to die", "plan_or_means"),
+        ("i want to end my life tonight", "plan_or_means"),
+        ("I'm going to kill myself tonight", "plan_or_means"),
+        ("I want to die. I have a gun.", "plan_or_means"),
+        ("🔪 and 💊 tonight, I'm done, I want to die", "plan_or_means"),
+        ("I just took all my pills", "suicide_attempt"),
+        ("I took 30 of my sleeping pills", "suicide_attempt"),
+        ("me tomé todas las pastillas", "suicide_attempt"),
+        ("im on the bridge right now", "plan_or_means"),
+        ("the gun is in my hand", "plan_or_means"),
+        ("estoy en el puente", "plan_or_means"),
+        ("tengo las pastillas y quiero morir", "plan_or_means"),
+        ("I cut too deep and it won't stop bleeding", "self_harm"),
+        ("i think i took too much", "overdose"),
+        ("i think im ODing", "overdose"),
+        ("my friend is not breathing", "overdose"),
+        ("my boyfriend is hitting me right now", "violence_against_client"),
+        ("he's breaking in right now", "violence_against_client"),
+        ("me está pegando ahora mismo", "violence_against_client"),
+        ("I'm going to stab him tonight", "harm_to_others"),
+    ],
+)
+def test_emergencies(screen: SafetyScreen, text: str, cue: str) -> None:
+    assessment = screen.assess(text)
+    assert assessment.level == "emergency", assessment
+    assert cue in assessment.cues, assessment
+
+
+def test_a_method_thought_about_is_urgent_not_an_emergency(screen: SafetyScreen) -> None:
+    # Thinking of a method is not yet a means at hand or a time.
+    assert screen.assess("I'm thinking about taking all my pills").level == "urgent"
+    assert screen.assess("I'm so suicidal rn").level == "urgent"
+
+
+# --- what is not a cue ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "text",
     [
+        # Idioms.
         "this paperwork is killing me",
         "my feet are killing me after that shift",
         "I'm dying to see my kids this weekend",
         "I could kill for a coffee right now",
         "lol that joke killed me",
         "I'm dead 😂",
+        "I killed it at my interview",
+        "shoot me a text when you're free",
+        "hit me up later",
         "my phone is dying",
+        "my mom is gonna kill me if I'm late",
+        "honestly I could die of embarrassment",
+        "that would be career suicide",
+        "me muero de ganas de verte",
+        "esta tarea me está matando",
+        "mataría por un café",
+        # Clear negations.
         "I'm not suicidal, just really tired",
         "I would never hurt myself",
+        "I'd never, ever hurt myself, I love my kids",
         "I don't want to die, I want things to get better",
-        "no quiero morir, solo estoy cansada",
+        "I'm not going to kill myself",
+        "I have never been suicidal",
+        "no quiero morir",
+        "no me quiero matar, solo estoy triste",
+        # Films, songs, games, the news, classes.
         "the movie was about a man who wanted to kill himself",
         "that song about wanting to die is so sad",
+        "the documentary about suicide was hard to watch",
+        "in the game I kill everyone lol",
+        "the news said a man killed his wife",
+        "I'm in a class about suicide prevention",
+        # Ordinary distress, and ordinary talk of medicine.
         "I feel sad and lonely today",
-        "I relapsed last weekend and I'm ashamed",
+        "I'm so depressed and anxious",
+        "I keep crying and can't sleep",
+        "I'm really stressed about rent",
+        "I take seroquel for sleep",
+        "I need a refill on my pills",
+        "I attempted the exam twice",
         "that's odd",
-        "my mom is gonna kill me if I'm late lol",
-        "that would be career suicide",
-        "I'd rather die than go to that party",
-        "me muero de ganas de verte",
+        "he kicked me out of the house",
+        "ya no quiero seguir con él",
+        "me corté el pelo",
     ],
 )
-def test_idioms_negations_and_stories_do_not_alert(screen: SafetyScreen, text: str) -> None:
+def test_idioms_negations_stories_and_ordinary_distress_are_not_cues(
+    screen: SafetyScreen, text: str
+) -> None:
     assert screen.assess(text).level == "none", screen.assess(text)
 
 
-def test_a_resolved_past_is_at_most_a_concern(screen: SafetyScreen) -> None:
-    text = "years ago I tried to kill myself, but now I'm in a much better place"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "years ago I tried to kill myself, I'm in a much better place now",
+        "I used to cut but I'm 2 years clean now",
+        "I used to self harm",
+        "When I was 15 I attempted suicide",
+        "I was suicidal back then but I'm doing much better now",
+    ],
+)
+def test_a_resolved_or_long_past_cue_is_at_most_a_concern(
+    screen: SafetyScreen, text: str
+) -> None:
+    assert max_level(screen.assess(text).level, "concern") == "concern"
+
+
+def test_a_recent_past_cue_still_alerts(screen: SafetyScreen) -> None:
+    assert screen.assess("last year I tried to kill myself").level == "urgent"
+    assert screen.assess("I was suicidal last night").level == "urgent"
+
+
+def test_a_cue_about_someone_else_is_a_concern(screen: SafetyScreen) -> None:
+    assert level_and_cues(screen, "my sister wants to die") == ("concern", ("suicidal_ideation",))
+    assert screen.assess("my boyfriend is having suicidal thoughts, how do I help").level == (
+        "concern"
+    )
+    assert screen.assess("I lost my brother to suicide").level == "concern"
+    assert screen.assess("I told my mom I want to die").level == "urgent"
+
+
+def test_someone_elses_question_reported_is_a_concern(screen: SafetyScreen) -> None:
+    text = "my therapist asked if I'd ever thought about suicide and I said no"
     assert screen.assess(text).level == "concern"
 
 
-def test_joking_register_caps_at_concern_but_still_asks(screen: SafetyScreen) -> None:
+def test_a_denial_qualified_by_but_is_ambivalence(screen: SafetyScreen) -> None:
+    text = "I'm not going to kill myself but I think about it a lot"
+    assert screen.assess(text).level == "concern"
+
+
+def test_joking_caps_a_cue_at_concern_but_a_time_still_alerts(screen: SafetyScreen) -> None:
     assert screen.assess("ugh this exam makes me want to die lol").level == "concern"
+    assert screen.assess("I want to kill him lol").level == "concern"
+    assert screen.assess("I'm going to kill myself tonight lol").level == "urgent"
 
 
-def test_a_yes_after_a_cue_confirms_the_risk(screen: SafetyScreen) -> None:
-    history = ["sometimes I think about ending my life"]
-    assessment = screen.assess("yes", history)
-    assert assessment.level == "urgent"
-    assert "affirmed_risk" in assessment.cues
-    assert screen.assess("yes").level == "none"
+# --- earlier messages give a follow-up its meaning ------------------------------------------
 
 
-def test_means_after_earlier_ideation_is_an_emergency(screen: SafetyScreen) -> None:
-    history = ["I've been thinking about ending it all"]
-    assert screen.assess("I have the pills right here", history).level == "emergency"
-    assert screen.assess("tonight", history).level == "emergency"
+@pytest.mark.parametrize(
+    ("history", "text", "level"),
+    [
+        (["I've been thinking about ending it"], "I have the pills right here", "emergency"),
+        (["I've been thinking about ending it all"], "tonight", "emergency"),
+        (["I want to die"], "I'm going to do it tonight", "emergency"),
+        (["I want to die"], "I have a plan", "emergency"),
+        (["I've been saving up my pills"], "I want to die", "emergency"),
+        (["sometimes I think about ending my life"], "yes", "urgent"),
+        (["nothing matters anymore"], "yeah kind of", "urgent"),
+        (["quiero morir"], "sí", "urgent"),
+        (["I want to die"], "I'm going to do it", "urgent"),
+        (["I want to die"], "my sister is coming over later", "none"),
+        (["I want to die"], "no. I'm fine", "none"),
+        (["I want to die"], "yes I'm safe", "none"),
+        # A "yes" to "are you safe?" after violence means safe.
+        (["he hit me"], "yes", "none"),
+        # Without an earlier cue, the same words mean nothing.
+        ([], "yes", "none"),
+        ([], "I have the pills right here", "none"),
+        ([], "tonight", "none"),
+    ],
+)
+def test_history_gives_a_short_follow_up_its_meaning(
+    screen: SafetyScreen, history: list[str], text: str, level: str
+) -> None:
+    assert screen.assess(text, history).level == level
 
 
-def test_an_ordinary_follow_up_is_not_raised_by_history(screen: SafetyScreen) -> None:
-    history = ["I want to die"]
-    assert screen.assess("my sister is coming over later", history).level == "none"
+def test_a_follow_up_carries_the_earlier_cue(screen: SafetyScreen) -> None:
+    assessment = screen.assess("yes", ["I think about killing myself every day"])
+    assert assessment.cues == ("suicidal_ideation",)
+    assert assessment.evidence == ("yes",)
 
 
-def test_language_is_detected_for_the_reply(screen: SafetyScreen) -> None:
-    assert screen.assess("no quiero vivir más, estoy muy cansada").language == "es"
-    assert screen.assess("I want to die").language == "en"
+def test_only_the_latest_earlier_messages_count(screen: SafetyScreen) -> None:
+    history = ["I want to die", "ok", "the bus was late", "work was fine"]
+    assert screen.assess("yes", history).level == "none"
 
 
-def test_normalise_handles_apostrophes_accents_and_stretching() -> None:
-    assert normalise("I DON’T wanna diiiiie") == "i dont wanna diie"
+@pytest.mark.parametrize("text", ["", "   ", "no", "I'm fine", "🙂", "?!", "\n\n"])
+def test_short_and_empty_messages_do_not_crash(screen: SafetyScreen, text: str) -> None:
+    assert screen.assess(text, ["I want to die"]).level in LEVELS
+
+
+# --- the assessment itself -----------------------------------------------------------------
+
+
+def test_assessment_reports_sorted_cues_evidence_and_language(screen: SafetyScreen) -> None:
+    assessment = screen.assess("He hit me and I want to die")
+    assert assessment.cues == ("suicidal_ideation", "violence_against_client")
+    assert "he hit me" in assessment.evidence
+    assert assessment.to_dict() == {
+        "level": "urgent",
+        "cues": ["suicidal_ideation", "violence_against_client"],
+        "evidence": list(assessment.evidence),
+        "language": "en",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "history", "language"),
+    [
+        ("no quiero vivir más, estoy muy cansada", [], "es"),
+        ("me pegó", [], "es"),
+        ("I want to die", [], "en"),
+        ("no", ["estoy muy triste"], "es"),
+        ("no", [], "en"),
+    ],
+)
+def test_language_is_detected_for_the_reply(
+    screen: SafetyScreen, text: str, history: list[str], language: str
+) -> None:
+    assert screen.assess(text, history).language == language
+
+
+def test_normalise_handles_apostrophes_accents_short_forms_and_stretching() -> None:
+    assert normalise("I DON’T wanna diiiiie") == "i do not want to die"
     assert normalise("Mí VIDA") == "mi vida"
+    assert normalise("im sooo done rn") == "i am so done right now"
+    assert normalise("I OD'd, that's odd") == "i overdosed, that is odd"
+    assert normalise("he'll hurt me, self-harm 💊") == "he will hurt me, self harm pills"
 
 
 def test_max_level_orders_levels() -> None:
     assert max_level("none", "urgent", "concern") == "urgent"
+    assert max_level("emergency", "urgent") == "emergency"
     assert max_level() == "none"
-    assert list(LEVELS) == ["none", "concern", "urgent", "emergency"]
+    assert LEVELS == ("none", "concern", "urgent", "emergency")
+
+
+def test_the_lexicon_is_read_once_and_not_at_import(tmp_path: Path) -> None:
+    cues = tmp_path / "cues.yml"
+    cues.write_text(CUES_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    screen = SafetyScreen(cues)
+    cues.unlink()  # nothing read yet
+    with pytest.raises(FileNotFoundError):
+        screen.assess("hello")
+    cues.write_text(CUES_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    assert screen.assess("I want to die").level == "urgent"
+    cues.unlink()
+    assert screen.assess("kms").level == "urgent"
+
+
+def test_assessment_is_immutable(screen: SafetyScreen) -> None:
+    assessment = screen.assess("hello")
+    assert isinstance(assessment, Assessment)
+    with pytest.raises(AttributeError):
+        assessment.level = "urgent"  # type: ignore[misc]
+
+
+# --- replies -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -134,13 +389,23 @@ def test_max_level_orders_levels() -> None:
 def test_safety_replies_exist_for_every_level_and_language(level: str, language: str) -> None:
     lines = safety_reply(level, language)
     text = " ".join(lines)
-    assert "{" not in text and "988" in text and "911" in text
+    assert lines and all(lines)
+    assert "{" not in text and "}" not in text
+    assert "988" in text and "911" in text
     assert "?" in text  # every safety reply asks the client directly
 
 
-def test_emergency_reply_puts_the_emergency_number_first() -> None:
-    first = safety_reply("emergency")[0]
-    assert "911" in first
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_emergency_reply_puts_the_emergency_number_first(language: str) -> None:
+    lines = safety_reply("emergency", language, resources="Call the Harbor line: 555-0100.")
+    assert "911" in lines[0]
+    assert not any("911" in line for line in lines[1:])
+
+
+@pytest.mark.parametrize("level", ["urgent", "emergency"])
+def test_paged_replies_say_a_person_is_being_told(level: str) -> None:
+    assert "not a person" in " ".join(safety_reply(level))
+    assert "no una persona" in " ".join(safety_reply(level, "es"))
 
 
 def test_program_resources_replace_the_defaults() -> None:
@@ -149,21 +414,44 @@ def test_program_resources_replace_the_defaults() -> None:
     assert not any("741741" in line for line in lines)
 
 
+def test_an_unknown_language_gets_english() -> None:
+    assert safety_reply("concern", "fr") == safety_reply("concern", "en")
+
+
 def test_no_safety_reply_for_none() -> None:
     with pytest.raises(ValueError):
         safety_reply("none")
 
 
+def test_replies_do_not_use_the_c_ssrs_screener_wording() -> None:
+    everything = " ".join(
+        line for level in ("concern", "urgent", "emergency") for line in safety_reply(level)
+    ).lower()
+    assert "have you wished you were dead" not in everything
+    assert "have you actually had any thoughts" not in everything
+
+
+# --- speed ---------------------------------------------------------------------------------
+
+CONVERSATION = [
+    "I had a long day at work and my back hurts",
+    "my caseworker finally called me back about the apartment",
+    "feeling okay today, went to my meeting",
+    "the bus was late again and I missed my appointment, so frustrating",
+    "I want to kill myself",
+    "my daughter's birthday is on Saturday and I want to get her something nice",
+    "no quiero morir, solo estoy cansada",
+    "I've been clean for ninety days and I'm proud of that, even if the cravings are bad at "
+    "night and I still don't sleep much, my sponsor says it gets easier",
+]
+
+
 def test_screening_is_fast(screen: SafetyScreen) -> None:
-    messages = [
-        "I had a long day at work and my back hurts",
-        "my caseworker finally called me back about the apartment",
-        "I want to kill myself",
-        "feeling okay today, went to my meeting",
-    ] * 100
     timings = []
-    for message in messages:
+    history: list[str] = []
+    for message in CONVERSATION * 50:
         started = time.perf_counter()
-        screen.assess(message, ["earlier message one", "earlier message two"])
+        screen.assess(message, history[-5:])
         timings.append(time.perf_counter() - started)
+        history.append(message)
     assert statistics.median(timings) < 0.005
