@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.reflection import reflective_words
-from actions.values import recall_prompt, value_to_recall
+from actions.values import invite_values_question, recall_prompt, value_to_recall
 
 NOTES_SLOT = "checkin_notes"
 
@@ -28,6 +28,7 @@ _SHARING = {
     "share_event": ("event", "utter_reflect_event", "utter_ask_event"),
 }
 _FEELING_INTENTS = {"share_feeling_low", "share_feeling_good"}
+_VALUE_INVITING_KINDS = {"win", "good"}
 
 # MITI good practice is at least two reflections per question, so a reflection is followed by an
 # open question only about a third of the time; the reflection itself invites the client on.
@@ -134,7 +135,11 @@ class ActionReflectSharing(Action):
             dispatcher.utter_message(response=f"{reflect_response}_plain")
         # Without the client's words the plain reflection says little, so invite them on.
         if not words or self._rng.random() < QUESTION_SHARE:
-            dispatcher.utter_message(response=question_response)
+            if kind in _VALUE_INVITING_KINDS and not client_profile(tracker).get("values"):
+                # A win or a good day is a natural moment to ask what it serves.
+                dispatcher.utter_message(text=invite_values_question(rng=self._rng))
+            else:
+                dispatcher.utter_message(response=question_response)
         notes = list(tracker.get_slot(NOTES_SLOT) or [])
         if words:
             notes.append(note(kind, words))

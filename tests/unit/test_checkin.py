@@ -172,3 +172,17 @@ def test_a_value_recalled_lately_is_not_recalled_again(dispatcher, domain) -> No
                            metadata={"client": {"first_contact": False, "values": values}})
     ActionStartCheckin().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_welcome_back", "utter_checkin_open"]
+
+
+def test_a_win_may_invite_the_client_to_say_what_matters(dispatcher, domain) -> None:
+    tracker = make_tracker("I got the apartment!", "share_win", metadata={"client": {"values": []}})
+    ActionReflectSharing(rng=AlwaysBelow()).run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_affirm_win"
+    assert dispatcher.messages[1]["text"].endswith("?")
+
+
+def test_no_value_invitation_once_values_are_known(dispatcher, domain) -> None:
+    values = [{"value": "home", "words": "my own place", "last_recalled_at": None}]
+    tracker = make_tracker("I got the apartment!", "share_win", metadata={"client": {"values": values}})
+    ActionReflectSharing(rng=AlwaysBelow()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_affirm_win", "utter_ask_win"]
