@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +31,12 @@ QUIET_RASA = {
 
 class StackError(RuntimeError):
     pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @dataclass
@@ -93,6 +100,23 @@ class Stack:
     model_path: Path = MODEL_PATH
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list)
+
+    @classmethod
+    def in_workdir(cls, workdir: Path, **settings: object) -> Stack:
+        """A stack of its own: free ports and a fresh, migrated SQLite database in `workdir`."""
+        from bot.db import migrate  # noqa: PLC0415  (the stack itself never touches the database)
+
+        database_url = f"sqlite:///{workdir}/companion.db"
+        migrate(database_url)
+        return cls(
+            rasa_port=free_port(),
+            action_port=free_port(),
+            gateway_port=free_port(),
+            database_url=database_url,
+            tracker_db=str(workdir / "tracker.db"),
+            log_dir=workdir / "log",
+            **settings,
+        )
 
     @property
     def gateway_url(self) -> str:

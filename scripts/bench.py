@@ -27,9 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.db import migrate  # noqa: E402
 from bot.stack import Stack  # noqa: E402
-from tests.e2e.conftest import free_port  # noqa: E402
 from tests.e2e.widget_client import WidgetClient  # noqa: E402
 
 CHECKIN_LINES = [
@@ -140,11 +138,7 @@ def main() -> int:
     duration = 6.0 if args.quick else 20.0
 
     workdir = Path(tempfile.mkdtemp(prefix="companion-bench-"))
-    database_url = f"sqlite:///{workdir}/companion.db"
-    migrate(database_url)
-    stack = Stack(rasa_port=free_port(), action_port=free_port(), gateway_port=free_port(),
-                  database_url=database_url, tracker_db=str(workdir / "tracker.db"),
-                  log_dir=workdir / "log")
+    stack = Stack.in_workdir(workdir)
     print("starting the stack ...", flush=True)
     started = time.perf_counter()
     stack.start(progress=True)

@@ -21,10 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.care_style import code_reply  # noqa: E402
-from bot.db import migrate  # noqa: E402
 from bot.safety.screen import safety_reply  # noqa: E402
 from bot.stack import Stack  # noqa: E402
-from tests.e2e.conftest import free_port  # noqa: E402
 from tests.e2e.widget_client import WidgetClient  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "support_seeker_turns.jsonl"
@@ -85,11 +83,7 @@ def main() -> int:
     rows = rows[: args.limit] if args.limit else rows
 
     workdir = Path(tempfile.mkdtemp(prefix="companion-care-eval-"))
-    database_url = f"sqlite:///{workdir}/companion.db"
-    migrate(database_url)
-    stack = Stack(rasa_port=free_port(), action_port=free_port(), gateway_port=free_port(),
-                  database_url=database_url, tracker_db=str(workdir / "tracker.db"),
-                  log_dir=workdir / "log")
+    stack = Stack.in_workdir(workdir)
     print("starting the stack ...", flush=True)
     stack.start()
     try:

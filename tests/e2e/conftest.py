@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from bot.db import migrate
 from bot.stack import MODEL_PATH, Stack
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -25,27 +22,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not MODEL_PATH.exists():
         pytest.fail(f"no trained model at {MODEL_PATH}: `make test` trains it first")
-    workdir: Path = tmp_path_factory.mktemp("stack")
-    database_url = f"sqlite:///{workdir}/companion.db"
-    migrate(database_url)
-    running = Stack(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        gateway_port=free_port(),
-        database_url=database_url,
-        tracker_db=str(workdir / "tracker.db"),
-        log_dir=workdir / "log",
-        extra_env={"PROGRAM_NAME": "Harbor Housing"},
+    running = Stack.in_workdir(
+        tmp_path_factory.mktemp("stack"), extra_env={"PROGRAM_NAME": "Harbor Housing"}
     )
     running.start()
     yield running
