@@ -20,6 +20,7 @@ from bot.safety.screen import LEVELS, SafetyScreen, level_rank
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "distress.jsonl"
+DEFAULT_OPENERS = ROOT.parent / "shared" / "eval" / "support_seeker_turns.jsonl"
 REPORT = ROOT / "reports" / "safety_eval.json"
 # Share of each label at urgent or above: (at least, at most).
 TARGETS = {"crisis": (0.97, 1.0), "neutral": (0.0, 0.02), "distress_noncrisis": (0.0, 0.10)}
@@ -49,26 +50,63 @@ def table(title: str, groups: dict[str, Counter]) -> dict[str, dict]:
     return figures
 
 
+def read_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def openers(screen: SafetyScreen, rows: list[dict]) -> dict:
+    """Levels on the support-seeker openers: an ordinary sad opener should get a reflection
+    (`none`), and every row with a crisis cue should take the safety path (not `none`)."""
+    levels = {"crisis_cue": Counter(), "other": Counter()}
+    families: Counter = Counter()
+    for row in rows:
+        assessment = screen.assess(row["text"])
+        group = "crisis_cue" if row.get("contains_crisis_cue") else "other"
+        levels[group][assessment.level] += 1
+        if group == "other" and assessment.level != "none":
+            families.update(assessment.cues)
+    print(f"\n{'openers':<30}{'n':>5}" + "".join(f"{lv:>11}" for lv in LEVELS))
+    for group, counts in levels.items():
+        print(f"{group:<30}{sum(counts.values()):>5}" + "".join(f"{counts[lv]:>11}" for lv in LEVELS))
+    print("cue families on other openers above none: " + (
+        ", ".join(f"{family} {n}" for family, n in families.most_common()) or "none"))
+    return {
+        "levels": {group: dict(counts) for group, counts in levels.items()},
+        "crisis_cue_rows_on_safety_path": sum(
+            n for level, n in levels["crisis_cue"].items() if level != "none"
+        ),
+        "other_rows_above_none": sum(
+            n for level, n in levels["other"].items() if level != "none"
+        ),
+        "cue_families_on_other_rows_above_none": dict(families.most_common()),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--openers", type=Path, default=DEFAULT_OPENERS)
     args = parser.parse_args()
     if not args.data.exists():
         print(f"no evaluation data at {args.data}")
         return 1
-    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line]
+    rows = read_rows(args.data)
 
     screen = SafetyScreen()
     screen.assess("")  # load the lexicon before timing
     by_label: dict[str, Counter] = defaultdict(Counter)
     by_source: dict[str, Counter] = defaultdict(Counter)
     by_label_source: dict[str, Counter] = defaultdict(Counter)
+    missed_crisis_families: Counter = Counter()
     timings = []
     for row in rows:
         started = time.perf_counter()
-        level = screen.assess(row["text"]).level
+        assessment = screen.assess(row["text"])
         timings.append(time.perf_counter() - started)
+        level = assessment.level
         label = "hard_negative" if row.get("hard_negative") else row["label"]
+        if label == "crisis" and level_rank(level) < level_rank("urgent"):
+            missed_crisis_families.update(assessment.cues or ("no cue",))
         by_label[label][level] += 1
         by_source[source_name(row)][level] += 1
         by_label_source[f"{label} / {source_name(row)}"][level] += 1
@@ -84,7 +122,10 @@ def main() -> int:
         ),
         "median_ms": round(statistics.median(timings) * 1000, 3),
         "p95_ms": round(sorted(timings)[int(0.95 * (len(timings) - 1))] * 1000, 3),
+        "missed_crisis_cue_families": dict(missed_crisis_families.most_common()),
     }
+    if args.openers.exists():
+        report["openers"] = openers(screen, read_rows(args.openers))
     targets = {}
     for label, (low, high) in TARGETS.items():
         share = report["by_label"].get(label, {}).get("urgent_plus")
@@ -105,6 +146,8 @@ def main() -> int:
         f"of {report['hard_negatives']}"
     )
     print(f"time per message: median {report['median_ms']} ms, p95 {report['p95_ms']} ms")
+    print("cue families on crisis rows below urgent: " + (
+        ", ".join(f"{family} {n}" for family, n in missed_crisis_families.most_common()) or "none"))
     print("\ntargets (share at urgent+):")
     for label, target in targets.items():
         print(

@@ -14,7 +14,7 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -187,6 +187,7 @@ class _Lexicon:
         self.past = compiled["past"]
         self.past_habit = compiled["past_habit"]
         self.resolved = compiled["resolved"]
+        self.recurrence = compiled["recurrence"]
         self.clause_break = compiled["clause_break"]
         self.segment_break = compiled["segment_break"]
         self.sentence_break = compiled["sentence_break"]
@@ -208,6 +209,9 @@ class _Hit:
     live: bool  # said of the client, now, in earnest: can combine with a means or a time
     joking: bool = False
     carried: bool = False  # an earlier message's cue, carried by a short follow-up
+    # Told as past, not said to be resolved: the level it has if it is back or the client is
+    # in distress now.
+    past_level: str | None = None
 
 
 class _Pieces:
@@ -244,12 +248,38 @@ class _Reading:
         self.clauses = _Pieces(self.text, lexicon.clause_break)
         self.segments = _Pieces(self.text, lexicon.segment_break)
         self.sentences = _Pieces(self.text, lexicon.sentence_break)
-        self.resolved = bool(lexicon.resolved.search(self.text))
+        self._resolutions = [m.start() for m in lexicon.resolved.finditer(self.text)]
         # People drop the "I" when they write ("Suicidal again.") or say "you" of themselves: a
         # message that speaks of the speaker anywhere does so here too, unless someone else is
         # named as the subject.
         self.personal = bool(lexicon.speaker.search(self.text))
-        self.hits = [hit for cue_set in lexicon.cue_sets for hit in self._hits(cue_set)]
+        hits = [hit for cue_set in lexicon.cue_sets for hit in self._hits(cue_set)]
+        self.hits = self._past_that_still_counts(hits)
+
+    def _past_that_still_counts(self, hits: list[_Hit]) -> list[_Hit]:
+        """A past cue the client does not say is behind them counts again when it comes back
+        ("...and I want to try again") or beside distress now: a past attempt is the strongest
+        sign there is."""
+        distress_now = any(hit.live for hit in hits)
+        return [
+            replace(hit, level=hit.past_level, past_level=None)
+            if hit.past_level and (distress_now or self._recurs_after(hit.end))
+            else hit
+            for hit in hits
+        ]
+
+    def _recurs_after(self, end: int) -> bool:
+        """A return to it in the rest of the cue's sentence or in the next one."""
+        _, sentence_end = self.sentences.around(end, end)
+        _, next_end = self.sentences.around(sentence_end + 1, sentence_end + 1)
+        return bool(self.lexicon.recurrence.search(self.text[end : max(sentence_end, next_end)]))
+
+    def _resolved_near(self, position: int) -> bool:
+        """A resolution ("I'm in a better place now") in the cue's sentence or the next one:
+        a resolution elsewhere in a long message does not speak for this cue."""
+        start, end = self.sentences.around(position, position)
+        _, next_end = self.sentences.around(end + 1, end + 1)
+        return any(start <= at < max(end, next_end) for at in self._resolutions)
 
     def _hits(self, cue_set: _CueSet) -> Iterable[_Hit]:
         for match in cue_set.regex.finditer(self.text):
@@ -257,7 +287,7 @@ class _Reading:
             mention = cue_set.kind != "statement"
             if self._only_a_story(start, end, mention):
                 continue
-            level, live, joking = cue_set.level, True, False
+            level, live, joking, past_level = cue_set.level, True, False, None
             if self._negated(start):
                 if not self._qualified(end):
                     continue
@@ -270,10 +300,15 @@ class _Reading:
                 if self._reported_question(start):
                     level, live = _at_most(level, "concern"), False
             if self._told_as_past(start, end):
+                if level_rank(level) > level_rank("concern") and not self._resolved_near(start):
+                    past_level = _at_most(level, "urgent")
                 level, live = _at_most(level, "concern"), False
             elif level == "urgent" and self._joking(start, end):
                 level, live, joking = "concern", False, True
-            yield _Hit(cue_set.family, level, start, end, match.group().strip(), live, joking)
+            yield _Hit(
+                cue_set.family, level, start, end, match.group().strip(), live, joking,
+                past_level=past_level,
+            )
 
     def modifiers(self, regex: re.Pattern[str]) -> list[tuple[int, int, str]]:
         """Means or times that count: not negated, not in a story, not long past."""
@@ -340,7 +375,7 @@ class _Reading:
         if self.lexicon.past_habit.search(f"{before} {self.text[start:end]}"):
             return True
         segment = self._piece(self.segments, start, end)
-        return self.resolved and bool(self.lexicon.past.search(segment))
+        return self._resolved_near(start) and bool(self.lexicon.past.search(segment))
 
     def _long_past(self, start: int, end: int) -> bool:
         """A time long past in the cue's own clause, or opening the clause before it ("Years
