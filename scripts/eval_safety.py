@@ -16,7 +16,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bot.safety.screen import LEVELS, SafetyScreen, level_rank
+from bot.safety.screen import LEVELS, SafetyScreen, _Reading, level_rank, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "distress.jsonl"
@@ -48,6 +48,15 @@ def table(title: str, groups: dict[str, Counter]) -> dict[str, dict]:
             "urgent_plus": round(urgent_plus, 4),
         }
     return figures
+
+
+def readings(screen: SafetyScreen, text: str) -> set[str]:
+    """Which of the screen's readings set a cue aside or lowered it in one message (names of
+    rules, never words of the message)."""
+    reading = _Reading(screen._lexicon, normalise(text))
+    found = {f"dropped: {why}" for why in reading.dropped}
+    found |= {f"softened: {why}" for hit in reading.hits for why in hit.softened_by}
+    return found or {"nothing matched"}
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -98,6 +107,8 @@ def main() -> int:
     by_source: dict[str, Counter] = defaultdict(Counter)
     by_label_source: dict[str, Counter] = defaultdict(Counter)
     missed_crisis_families: Counter = Counter()
+    missed_crisis_readings: Counter = Counter()
+    false_alert_families: Counter = Counter()
     timings = []
     for row in rows:
         started = time.perf_counter()
@@ -107,6 +118,9 @@ def main() -> int:
         label = "hard_negative" if row.get("hard_negative") else row["label"]
         if label == "crisis" and level_rank(level) < level_rank("urgent"):
             missed_crisis_families.update(assessment.cues or ("no cue",))
+            missed_crisis_readings.update(readings(screen, row["text"]))
+        elif label != "crisis" and level_rank(level) >= level_rank("urgent"):
+            false_alert_families.update(assessment.cues)
         by_label[label][level] += 1
         by_source[source_name(row)][level] += 1
         by_label_source[f"{label} / {source_name(row)}"][level] += 1
@@ -123,6 +137,8 @@ def main() -> int:
         "median_ms": round(statistics.median(timings) * 1000, 3),
         "p95_ms": round(sorted(timings)[int(0.95 * (len(timings) - 1))] * 1000, 3),
         "missed_crisis_cue_families": dict(missed_crisis_families.most_common()),
+        "missed_crisis_readings": dict(missed_crisis_readings.most_common()),
+        "false_alert_cue_families": dict(false_alert_families.most_common()),
     }
     if args.openers.exists():
         report["openers"] = openers(screen, read_rows(args.openers))
@@ -146,8 +162,12 @@ def main() -> int:
         f"of {report['hard_negatives']}"
     )
     print(f"time per message: median {report['median_ms']} ms, p95 {report['p95_ms']} ms")
-    print("cue families on crisis rows below urgent: " + (
-        ", ".join(f"{family} {n}" for family, n in missed_crisis_families.most_common()) or "none"))
+    for title, counts in [
+        ("cue families on crisis rows below urgent", missed_crisis_families),
+        ("readings on crisis rows below urgent", missed_crisis_readings),
+        ("cue families on other rows at urgent+", false_alert_families),
+    ]:
+        print(f"{title}: " + (", ".join(f"{name} {n}" for name, n in counts.most_common()) or "none"))
     print("\ntargets (share at urgent+):")
     for label, target in targets.items():
         print(

@@ -102,6 +102,7 @@ def normalise(text: str) -> str:
     text = _OVERDOSING.sub("overdosing", _OVERDOSED.sub("overdosed", text))
     text = _WILL_WOULD.sub(lambda m: f"{m.group(1)} {_AUXILIARY[m.group(2)]}", text)
     text = text.replace("'", "")
+    text = re.sub(r"(?<=[a-z])\*+(?=[a-z])", "", text)  # "f***ing" is one word
     text = re.sub(r"\s*\n\s*", " . ", text)
     text = re.sub(r"(?<=\w)[-_/](?=\w)", " ", text)
     text = re.sub(r"[^\w\s.!?,;:]", " ", text)
@@ -176,6 +177,9 @@ class _Lexicon:
         self.third_party_reach: int = context.pop("third_party_reach")
         compiled = {name: compile_all([pattern]) for name, pattern in context.items()}
         self.negation = compiled["negation"]
+        self.double_negation = compiled["double_negation"]
+        self.comparison = compiled["comparison"]
+        self.taken_back = compiled["taken_back"]
         self.third_party = compiled["third_party"]
         self.reported_question = compiled["reported_question"]
         self.first_person = compiled["first_person"]
@@ -212,6 +216,7 @@ class _Hit:
     # Told as past, not said to be resolved: the level it has if it is back or the client is
     # in distress now.
     past_level: str | None = None
+    softened_by: tuple[str, ...] = ()  # which readings lowered it, for review
 
 
 class _Pieces:
@@ -253,6 +258,7 @@ class _Reading:
         # message that speaks of the speaker anywhere does so here too, unless someone else is
         # named as the subject.
         self.personal = bool(lexicon.speaker.search(self.text))
+        self.dropped: list[str] = []  # why a cue that matched does not count, for review
         hits = [hit for cue_set in lexicon.cue_sets for hit in self._hits(cue_set)]
         self.hits = self._past_that_still_counts(hits)
 
@@ -286,28 +292,37 @@ class _Reading:
             start, end = match.span()
             mention = cue_set.kind != "statement"
             if self._only_a_story(start, end, mention):
+                self.dropped.append("story")
                 continue
             level, live, joking, past_level = cue_set.level, True, False, None
-            if self._negated(start):
+            softened: list[str] = []
+            if self._negated(start) and not self._compared(end) and not self._taken_back(end):
                 if not self._qualified(end):
+                    self.dropped.append("negated")
                     continue
                 level, live = "concern", False
+                softened.append("ambivalent")
             if cue_set.kind == "personal" and not self.personal:
                 level, live = "concern", False
+                softened.append("impersonal")
             if level != "emergency":
                 if cue_set.others_level and self._about_someone_else(start, end):
                     level, live = _at_most(level, cue_set.others_level), False
+                    softened.append("someone_else")
                 if self._reported_question(start):
                     level, live = _at_most(level, "concern"), False
+                    softened.append("reported_question")
             if self._told_as_past(start, end):
                 if level_rank(level) > level_rank("concern") and not self._resolved_near(start):
                     past_level = _at_most(level, "urgent")
                 level, live = _at_most(level, "concern"), False
+                softened.append("past")
             elif level == "urgent" and self._joking(start, end):
                 level, live, joking = "concern", False, True
+                softened.append("joking")
             yield _Hit(
                 cue_set.family, level, start, end, match.group().strip(), live, joking,
-                past_level=past_level,
+                past_level=past_level, softened_by=tuple(softened),
             )
 
     def modifiers(self, regex: re.Pattern[str]) -> list[tuple[int, int, str]]:
@@ -337,7 +352,24 @@ class _Reading:
         if not negations:
             return False
         between = before[negations[-1].end() :].split()
-        return all(word in self.lexicon.negation_bridge for word in between)
+        if not all(word in self.lexicon.negation_bridge for word in between):
+            return False
+        # "Not a day goes by that I don't think about it", "I can't pretend I don't want to
+        # die": a negation inside another one affirms the cue.
+        clause_start, _ = self.clauses.around(start, start)
+        return not self.lexicon.double_negation.search(self.text[clause_start:start])
+
+    def _compared(self, end: int) -> bool:
+        """"I've never wanted to die so much": the negation measures the cue, it does not deny
+        it."""
+        _, clause_end = self.clauses.around(end, end)
+        return bool(self.lexicon.comparison.match(self.text[end:clause_end]))
+
+    def _taken_back(self, end: int) -> bool:
+        """"I'm not going to cut, but I really want to": the denial is taken back in its own
+        sentence."""
+        _, sentence_end = self.sentences.around(end, end)
+        return bool(self.lexicon.taken_back.search(self.text[end:sentence_end]))
 
     def _qualified(self, end: int) -> bool:
         _, sentence_end = self.sentences.around(end, end)
