@@ -16,7 +16,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bot.safety.screen import LEVELS, SafetyScreen, _Reading, level_rank, normalise
+from bot.safety.screen import LEVELS, Assessment, SafetyScreen, _Reading, level_rank, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "distress.jsonl"
@@ -59,6 +59,17 @@ def readings(screen: SafetyScreen, text: str) -> set[str]:
     return found or {"nothing matched"}
 
 
+def timed(screen: SafetyScreen, text: str, repeat: int) -> tuple[Assessment, float]:
+    """The assessment and the best of `repeat` timings: on a shared machine the best run is the
+    screen's own cost, the others add whatever else the cores were doing."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        assessment = screen.assess(text)
+        best = min(best, time.perf_counter() - started)
+    return assessment, best
+
+
 def read_rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
@@ -95,6 +106,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--openers", type=Path, default=DEFAULT_OPENERS)
+    parser.add_argument("--repeat", type=int, default=3, help="timings per message; the best counts")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"no evaluation data at {args.data}")
@@ -111,9 +123,8 @@ def main() -> int:
     false_alert_families: Counter = Counter()
     timings = []
     for row in rows:
-        started = time.perf_counter()
-        assessment = screen.assess(row["text"])
-        timings.append(time.perf_counter() - started)
+        assessment, seconds = timed(screen, row["text"], args.repeat)
+        timings.append(seconds)
         level = assessment.level
         label = "hard_negative" if row.get("hard_negative") else row["label"]
         if label == "crisis" and level_rank(level) < level_rank("urgent"):

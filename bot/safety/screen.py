@@ -192,6 +192,7 @@ class _Lexicon:
         self.past_habit = compiled["past_habit"]
         self.resolved = compiled["resolved"]
         self.recurrence = compiled["recurrence"]
+        self.distress_now = compiled["distress_now"]
         self.clause_break = compiled["clause_break"]
         self.segment_break = compiled["segment_break"]
         self.sentence_break = compiled["sentence_break"]
@@ -266,7 +267,10 @@ class _Reading:
         """A past cue the client does not say is behind them counts again when it comes back
         ("...and I want to try again") or beside distress now: a past attempt is the strongest
         sign there is."""
-        distress_now = any(hit.live for hit in hits)
+        distress_now = any(hit.live for hit in hits) or any(
+            not self._told_as_past(m.start(), m.end())
+            for m in self.lexicon.distress_now.finditer(self.text)
+        )
         return [
             replace(hit, level=hit.past_level, past_level=None)
             if hit.past_level and (distress_now or self._recurs_after(hit.end))
@@ -452,6 +456,8 @@ class SafetyScreen:
 
         hits = list(reading.hits) + self._follow_up(reading, normalised, earlier_families)
         level = max_level(*(hit.level for hit in hits))
+        if level == "concern" and self._signs_add_up(hits):
+            level = "urgent"
         cues = {hit.family for hit in hits}
         evidence = [hit.text for hit in hits]
 
@@ -466,6 +472,20 @@ class SafetyScreen:
             evidence=tuple(dict.fromkeys(evidence)),
             language=self._language(text, normalised, earlier),
         )
+
+    @staticmethod
+    def _signs_add_up(hits: list[_Hit]) -> bool:
+        """Two or more separate warning signs in one message ("I'm a burden... there's no way
+        out"), none of them a joke: together they are urgent, though each alone is a concern."""
+        spans: list[tuple[int, int]] = []
+        for hit in sorted(hits, key=lambda h: h.start):
+            if hit.joking or hit.level != "concern":
+                continue
+            if not spans or hit.start >= spans[-1][1]:
+                spans.append((hit.start, hit.end))
+            else:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], hit.end))
+        return len(spans) >= 2
 
     def _families_in(self, normalised: str) -> frozenset[str]:
         """The families of the cues said of the client, now, in an earlier message."""
