@@ -267,6 +267,113 @@ def test_joking_caps_a_cue_at_concern_but_a_time_still_alerts(screen: SafetyScre
     assert screen.assess("I'm going to kill myself tonight lol").level == "urgent"
 
 
+# --- suppressors reach only their own clause or sentence ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A negation in one sentence does not deny a cue in another.
+        "I'm not lazy. I'm not crazy. I just want to end my life.",
+        "I would never hurt my kids. But I've been thinking about killing myself.",
+        # Someone else's cue in one sentence, the client's own in another.
+        "My sister said she wants to die. I don't know how to help her. I want to die too.",
+        # A film in one sentence, the client in the next.
+        "We watched a movie about a soldier last night. Anyway, i'm going to kill myself.",
+        # A joke in one sentence does not soften a cue in the next.
+        "my mom said she would kill me if I failed lol. honestly i want to kill myself",
+        # A long past in one sentence, now in another.
+        "I tried to kill myself when I was 15. Lately I've been thinking about suicide every day.",
+    ],
+)
+def test_a_suppressor_in_one_sentence_does_not_cancel_a_cue_in_another(
+    screen: SafetyScreen, text: str
+) -> None:
+    assert screen.assess(text).level in ("urgent", "emergency"), screen.assess(text)
+
+
+def test_a_resolution_speaks_only_for_the_cue_beside_it(screen: SafetyScreen) -> None:
+    beside = "I was suicidal in my twenties. I'm so much better now."
+    assert screen.assess(beside).level == "concern"
+    far = (
+        "I'm so much better now than at my last job. My boss was awful. The commute was long. "
+        "I was suicidal last night."
+    )
+    assert screen.assess(far).level == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("when I was 16 I tried to kill myself", "concern"),
+        # The past comes back...
+        ("i tried to kill myself two years ago and i want to try again", "urgent"),
+        ("I used to cut myself when I was a teenager and I still do", "urgent"),
+        # ...or meets distress now.
+        ("I attempted suicide years ago. Lately I feel so hopeless.", "urgent"),
+        ("I attempted suicide years ago. Now I feel so empty and alone.", "urgent"),
+        # Said to be behind them, it stays a concern.
+        ("I attempted suicide years ago, but I'm in a much better place now", "concern"),
+    ],
+)
+def test_a_past_cue_counts_again_when_it_comes_back_or_meets_distress_now(
+    screen: SafetyScreen, text: str, level: str
+) -> None:
+    assert screen.assess(text).level == level, screen.assess(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A negation that measures the cue, or a denial taken back, does not deny it.
+        ("I've never wanted to die so much in my life", "urgent"),
+        ("i'm not going to kill myself but i want to", "urgent"),
+        ("I haven't cut in two months but tonight I really want to", "urgent"),
+        # Double negations and "should not" affirm it.
+        ("Not a day goes by that I don't think about killing myself", "urgent"),
+        ("I can't pretend I don't want to die anymore", "urgent"),
+        ("I know I shouldn't want to die", "urgent"),
+        # A plain denial is still a denial.
+        ("I don't want to die", "none"),
+        ("no no, I don't want to die, I'm just venting", "none"),
+    ],
+)
+def test_negations_that_do_not_deny(screen: SafetyScreen, text: str, level: str) -> None:
+    assert screen.assess(text).level == level, screen.assess(text)
+
+
+def test_separate_warning_signs_add_up(screen: SafetyScreen) -> None:
+    assert screen.assess("I'm such a burden").level == "concern"
+    together = screen.assess("I'm such a burden. There's no way out.")
+    assert together.level == "urgent"
+    assert together.cues == ("hopelessness",)
+    # A joke is not a second sign.
+    assert screen.assess("I feel hopeless. this homework makes me want to die lol").level == (
+        "concern"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I feel so sad today",
+        "I'm lonely",
+        "my grandma died last week and I can't stop crying",
+        "I'm anxious about my court date",
+        "I'm so stressed about rent",
+        "I've been depressed for months",
+        "I feel hopeless about finding a job",
+        "I miss my mom so much",
+        "he hurt me so bad when he left",
+        "me siento muy triste",
+    ],
+)
+def test_ordinary_sadness_stress_loneliness_grief_and_anxiety_are_not_cues(
+    screen: SafetyScreen, text: str
+) -> None:
+    assert screen.assess(text).level == "none", screen.assess(text)
+
+
 # --- earlier messages give a follow-up its meaning ------------------------------------------
 
 
