@@ -1,0 +1,130 @@
+"""Safety through the gateway with a real SQLite database: Rasa down during a risk message, and a
+client typing fast. Uses the Harness of test_gateway.py."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from bot.gateway import load_texts
+from bot.models import AlertOutbox, Escalation, Message
+from bot.safety.screen import safety_reply
+from tests.integration.test_gateway import Harness, default_replies, scripted_rasa
+
+
+def rasa_down() -> httpx.MockTransport:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    return httpx.MockTransport(refuse)
+
+
+async def test_rasa_down_during_a_risk_message_the_client_gets_the_safe_reply_and_it_is_recorded(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path, rasa_down())
+    try:
+        replies = await harness.say("i dont want to wake up tomorrow")
+        assert replies == safety_reply("urgent")
+        [escalation] = harness.rows(Escalation)
+        [inbound] = [m for m in harness.rows(Message) if m.direction == "in"]
+        assert (escalation.level, escalation.source, escalation.status) == (
+            "urgent", "screen", "open"
+        )
+        assert escalation.message_id == inbound.id
+        assert "suicidal_ideation" in escalation.cues
+        [alert] = harness.rows(AlertOutbox)
+        assert (alert.kind, alert.escalation_id) == ("alert", escalation.id)
+        assert alert.payload["message_text"] == "i dont want to wake up tomorrow"
+        outbound = [m.text for m in harness.rows(Message) if m.direction == "out"]
+        assert outbound == replies
+    finally:
+        harness.engine.dispose()
+
+
+async def test_rasa_down_a_means_after_the_cue_is_an_emergency_and_a_no_still_reaches_the_worker(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path, rasa_down())
+    try:
+        await harness.say("I want to die")
+        emergency = await harness.say("I have the pills right here")
+        assert emergency == safety_reply("emergency")
+        assert "911" in emergency[0]
+        answer = await harness.say("no")
+        assert answer == [load_texts()["rasa_unavailable"]]
+        assert [e.level for e in harness.rows(Escalation)] == ["urgent", "emergency"]
+        kinds = [(row.kind, row.payload["message_text"]) for row in harness.rows(AlertOutbox)]
+        assert kinds == [
+            ("alert", "I want to die"),
+            ("alert", "I have the pills right here"),
+            ("risk_followup", "no"),
+        ]
+    finally:
+        harness.engine.dispose()
+
+
+async def test_rasa_down_a_spanish_risk_message_is_answered_in_spanish(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, rasa_down())
+    try:
+        assert await harness.say("ya no quiero vivir") == safety_reply("urgent", "es")
+        assert len(harness.rows(AlertOutbox)) == 1
+    finally:
+        harness.engine.dispose()
+
+
+async def test_a_client_typing_fast_is_stored_in_order_and_the_risk_message_escalated(
+    tmp_path: Path,
+) -> None:
+    calls: list[dict] = []
+    harness = Harness(tmp_path, scripted_rasa(default_replies, calls))
+    try:
+        harness.mid_checkin()
+        texts = [
+            "hey",
+            "rough day",
+            "honestly i want to kill myself",
+            "sorry",
+            "nvm im fine",
+        ]
+        await asyncio.gather(
+            *(harness.say(text, client_msg_id=f"fast-{i}") for i, text in enumerate(texts))
+        )
+        inbound = [m for m in harness.rows(Message) if m.direction == "in"]
+        assert [m.text for m in inbound] == texts
+        assert [m.client_msg_id for m in inbound] == [f"fast-{i}" for i in range(len(texts))]
+
+        [escalation] = harness.rows(Escalation)
+        assert escalation.message_id == inbound[2].id
+        assert escalation.level == "urgent"
+        alerts = [(row.kind, row.payload["message_text"]) for row in harness.rows(AlertOutbox)]
+        assert alerts == [
+            ("alert", "honestly i want to kill myself"),
+            ("risk_followup", "sorry"),
+            ("risk_followup", "nvm im fine"),
+        ]
+        # The risk message never reached Rasa; every other message did, in order.
+        assert [c["message"] for c in calls] == ["hey", "rough day", "sorry", "nvm im fine"]
+        outbound = [m.text for m in harness.rows(Message) if m.direction == "out"]
+        assert outbound[2 : 2 + len(safety_reply("urgent"))] == safety_reply("urgent")
+    finally:
+        harness.engine.dispose()
+
+
+async def test_a_burst_gives_a_follow_up_its_meaning_from_the_messages_before_it(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path, scripted_rasa(default_replies, []))
+    try:
+        harness.mid_checkin()
+        await asyncio.gather(
+            harness.say("ive been thinking about ending it all", client_msg_id="a"),
+            harness.say("tonight", client_msg_id="b"),
+        )
+        assert [e.level for e in harness.rows(Escalation)] == ["urgent", "emergency"]
+        [first, second] = harness.rows(Escalation)
+        assert first.message_id < second.message_id
+    finally:
+        harness.engine.dispose()
