@@ -376,8 +376,14 @@ class _Reading:
         return bool(self.lexicon.taken_back.search(self.text[end:sentence_end]))
 
     def _qualified(self, end: int) -> bool:
+        """A "but" later in the denial's sentence, or opening the next one ("I don't want to
+        die. But I can't keep doing this.")."""
         _, sentence_end = self.sentences.around(end, end)
-        return bool(self.lexicon.ambivalence.search(self.text[end:sentence_end]))
+        if self.lexicon.ambivalence.search(self.text[end:sentence_end]):
+            return True
+        next_start, next_end = self.sentences.around(sentence_end + 1, sentence_end + 1)
+        opening = self.text[sentence_end + 1 : next_end].split()[:1]
+        return bool(opening) and bool(self.lexicon.ambivalence.fullmatch(opening[0]))
 
     def _only_a_story(self, start: int, end: int, mention: bool) -> bool:
         """Talk about a film, song, game or the news: a bare mention in it never counts, nor does
@@ -420,6 +426,9 @@ class _Reading:
         if self.lexicon.past_distant.search(self.text[clause_start:clause_end]):
             return True
         previous_start, previous_end = self.clauses.before(clause_start)
+        sentence_start, _ = self.sentences.around(start, start)
+        if previous_start < sentence_start:
+            return False  # only within the cue's own sentence
         previous = self.text[previous_start:previous_end].strip()
         return bool(self.lexicon.past_distant.match(previous))
 

@@ -312,6 +312,7 @@ def test_a_resolution_speaks_only_for_the_cue_beside_it(screen: SafetyScreen) ->
         # ...or meets distress now.
         ("I attempted suicide years ago. Lately I feel so hopeless.", "urgent"),
         ("I attempted suicide years ago. Now I feel so empty and alone.", "urgent"),
+        ("When I was a teenager I tried to kill myself. I'm not okay.", "urgent"),
         # Said to be behind them, it stays a concern.
         ("I attempted suicide years ago, but I'm in a much better place now", "concern"),
     ],
@@ -334,6 +335,10 @@ def test_a_past_cue_counts_again_when_it_comes_back_or_meets_distress_now(
         ("I can't pretend I don't want to die anymore", "urgent"),
         ("I know I shouldn't want to die", "urgent"),
         # A plain denial is still a denial.
+        # A "but" opening the next sentence qualifies a denial: asked about, and with a second
+        # sign the worker is told.
+        ("I don't want to kill myself. But sometimes I think about it.", "concern"),
+        ("I don't want to kill myself. But I can't keep doing this.", "urgent"),
         ("I don't want to die", "none"),
         ("no no, I don't want to die, I'm just venting", "none"),
     ],
