@@ -261,7 +261,17 @@ class _Reading:
         self.personal = bool(lexicon.speaker.search(self.text))
         self.dropped: list[str] = []  # why a cue that matched does not count, for review
         hits = [hit for cue_set in lexicon.cue_sets for hit in self._hits(cue_set)]
-        self.hits = self._past_that_still_counts(hits)
+        self.hits = self._past_that_still_counts(self._denials_that_still_count(hits))
+
+    def _denials_that_still_count(self, hits: list[_Hit]) -> list[_Hit]:
+        """A plain denial ("I'm not suicidal, just tired") is no cue. Beside another warning sign
+        it is the client raising the subject themselves: a concern, and a sign that adds up."""
+        denied = [hit for hit in hits if "denied" in hit.softened_by]
+        others = [hit for hit in hits if "denied" not in hit.softened_by and not hit.joking]
+        if others:
+            return hits
+        self.dropped += ["negated"] * len(denied)
+        return [hit for hit in hits if "denied" not in hit.softened_by]
 
     def _past_that_still_counts(self, hits: list[_Hit]) -> list[_Hit]:
         """A past cue the client does not say is behind them counts again when it comes back
@@ -301,11 +311,8 @@ class _Reading:
             level, live, joking, past_level = cue_set.level, True, False, None
             softened: list[str] = []
             if self._negated(start) and not self._compared(end) and not self._taken_back(end):
-                if not self._qualified(end):
-                    self.dropped.append("negated")
-                    continue
                 level, live = "concern", False
-                softened.append("ambivalent")
+                softened.append("ambivalent" if self._qualified(end) else "denied")
             if cue_set.kind == "personal" and not self.personal:
                 level, live = "concern", False
                 softened.append("impersonal")
