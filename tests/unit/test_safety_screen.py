@@ -334,12 +334,15 @@ def test_a_past_cue_counts_again_when_it_comes_back_or_meets_distress_now(
         ("Not a day goes by that I don't think about killing myself", "urgent"),
         ("I can't pretend I don't want to die anymore", "urgent"),
         ("I know I shouldn't want to die", "urgent"),
-        # A plain denial is still a denial.
         # A "but" opening the next sentence qualifies a denial: asked about, and with a second
         # sign the worker is told.
         ("I don't want to kill myself. But sometimes I think about it.", "concern"),
         ("I don't want to kill myself. But I can't keep doing this.", "urgent"),
+        # A denial beside another warning sign is the client raising it: signs that add up.
+        ("I'm not going to kill myself. I just feel like such a burden to everyone.", "urgent"),
+        # A plain denial is still a denial.
         ("I don't want to die", "none"),
+        ("I'm not suicidal, just tired", "none"),
         ("no no, I don't want to die, I'm just venting", "none"),
     ],
 )
