@@ -3,9 +3,15 @@
 Deterministic and fast (patterns from `cues.yml`, compiled once per screen), so it runs on every
 message and each decision can be read and reviewed. A cue counts unless its own clause negates it
 ("I would never hurt myself"); it is softened when said of someone else, told as a resolved past,
-joked about, or only part of a story about a film, song, game or the news. A means or a time next
-to a risk cue makes an emergency. Earlier messages give a short follow-up its meaning ("yes", "I
-have the pills right here"). Between `none` and `concern` the screen chooses `concern`.
+joked about, or only part of a story about a film, song, game or the news. Each of these readings
+reaches only the cue's own clause or sentence, so in a long message a denial, a film or someone
+else's story in one sentence does not cancel the client's own cue in another. A negation that
+measures the cue ("never wanted to die so much") or is taken back ("...but I want to") does not
+deny it; a plain denial beside another warning sign is the client raising the subject. A past cue
+the client does not say is behind them counts again when it comes back or meets distress now.
+Separate warning signs add up to urgent. A means or a time next to a risk cue makes an emergency.
+Earlier messages give a short follow-up its meaning ("yes", "I have the pills right here").
+Between `none` and `concern` the screen chooses `concern`.
 """
 
 from __future__ import annotations
