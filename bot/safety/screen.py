@@ -96,6 +96,8 @@ _SHORT_FORMS = {
     "noone": "no one", "wnat": "want", "myslef": "myself", "q": "que", "xq": "porque",
     "pq": "porque",
 }
+_LEET_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s"}
+_LEET = re.compile(r"(?<=[a-z])[0134@$](?=[a-z])")
 _SHORT_FORM = re.compile(r"\b(" + "|".join(sorted(_SHORT_FORMS, key=len, reverse=True)) + r")\b")
 
 
@@ -109,6 +111,7 @@ def normalise(text: str) -> str:
     text = _WILL_WOULD.sub(lambda m: f"{m.group(1)} {_AUXILIARY[m.group(2)]}", text)
     text = text.replace("'", "")
     text = re.sub(r"(?<=[a-z])\*+(?=[a-z])", "", text)  # "f***ing" is one word
+    text = _LEET.sub(lambda m: _LEET_LETTERS[m.group()], text)  # "k1ll", "d1e"
     text = re.sub(r"\s*\n\s*", " . ", text)
     text = re.sub(r"(?<=\w)[-_/](?=\w)", " ", text)
     text = re.sub(r"[^\w\s.!?,;:]", " ", text)

@@ -467,6 +467,7 @@ def test_normalise_handles_apostrophes_accents_short_forms_and_stretching() -> N
     assert normalise("im sooo done rn") == "i am so done right now"
     assert normalise("I OD'd, that's odd") == "i overdosed, that is odd"
     assert normalise("he'll hurt me, self-harm 💊") == "he will hurt me, self harm pills"
+    assert normalise("i w4nt to k1ll mys3lf, f***ing d1e") == "i want to kill myself, fing die"
 
 
 def test_max_level_orders_levels() -> None:
