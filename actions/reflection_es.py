@@ -34,7 +34,7 @@ _ONLY_AFTER_SUBJECT = {"como", "vivo", "cuido", "leo", "debo"}
 _SUBJECT_BEFORE = {"yo", "no", "ya", "también", "tambien", "nunca", "siempre", "me", "lo", "la", "le"}
 # Words ending like a first-person preterite that are not one.
 _NOT_PRETERITE = {
-    "sí", "así", "aquí", "ahí", "allí", "mí", "ti", "qué", "fue", "café", "bebé", "José",
+    "sí", "así", "aquí", "ahí", "allí", "mí", "ti", "qué", "fue", "café", "bebé", "josé",
     "porqué", "también", "tambien", "dé", "sé", "esté", "está",
 }
 _DETERMINERS = {"el", "la", "los", "las", "un", "una", "mi", "tu", "su", "mis", "tus", "sus", "este", "ese"}

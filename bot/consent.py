@@ -12,6 +12,7 @@ Methods are synchronous, like the store's; the gateway runs them in a worker thr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -179,7 +180,7 @@ class ConsentFlow:
         risk is open, what they write still reaches their worker."""
         history = self._store.recent_client_texts(client_id, inbound.id)
         assessment = self._screen.assess(text, history)
-        kept = StoredMessage(**{**inbound.__dict__, "text": text})
+        kept = dataclasses.replace(inbound, text=text)
         if assessment.level != "none":
             self._store.keep_text(inbound.id, text)
             self._store.record_escalation(
