@@ -14,6 +14,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import checkin_es, reflection_es
+from actions.language import language_of, name_of
 from actions.reflection import reflective_words
 from actions.values import invite_values_question, recall_prompt, value_to_recall
 
@@ -68,13 +70,18 @@ class ActionStartCheckin(Action):
     ) -> list[EventType]:
         profile = client_profile(tracker)
         if profile.get("first_contact", True):
-            dispatcher.utter_message(
-                response="utter_first_contact_notice",
-                program=profile.get("program") or "your program",
-            )
+            # Through the gateway the notice came with its consent question (bot/consent.py).
+            if profile.get("consent") != "given":
+                dispatcher.utter_message(
+                    response="utter_first_contact_notice",
+                    program=profile.get("program") or "your program",
+                )
             dispatcher.utter_message(response="utter_checkin_open")
             return []
-        dispatcher.utter_message(response="utter_welcome_back")
+        if name := name_of(profile):
+            dispatcher.utter_message(response="utter_welcome_back_named", name=name)
+        else:
+            dispatcher.utter_message(response="utter_welcome_back")
         recalled = value_to_recall(profile.get("values") or [], dt.datetime.now(dt.timezone.utc))
         if recalled is None:
             dispatcher.utter_message(response="utter_checkin_open")
@@ -126,7 +133,8 @@ class ActionReflectSharing(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name") or "share_event"
         kind, reflect_response, question_response = _SHARING.get(intent, _SHARING["share_event"])
         text = tracker.latest_message.get("text") or ""
-        words = reflective_words(text, feeling=intent in _FEELING_INTENTS)
+        language = language_of(client_profile(tracker))
+        words = reflective_words_in(language, text, feeling=intent in _FEELING_INTENTS)
         if words:
             dispatcher.utter_message(
                 response=reflect_response, words=words, Words=capitalised(words)
@@ -137,13 +145,18 @@ class ActionReflectSharing(Action):
         if not words or self._rng.random() < QUESTION_SHARE:
             if kind in _VALUE_INVITING_KINDS and not client_profile(tracker).get("values"):
                 # A win or a good day is a natural moment to ask what it serves.
-                dispatcher.utter_message(text=invite_values_question(rng=self._rng))
+                dispatcher.utter_message(text=invite_values_question(language, rng=self._rng))
             else:
                 dispatcher.utter_message(response=question_response)
         notes = list(tracker.get_slot(NOTES_SLOT) or [])
         if words:
             notes.append(note(kind, words))
         return [SlotSet(NOTES_SLOT, notes)]
+
+
+def reflective_words_in(language: str, text: str, *, feeling: bool = False) -> str | None:
+    reflect = reflection_es.reflective_words if language == "es" else reflective_words
+    return reflect(text, feeling=feeling)
 
 
 def compose_summary(notes: list[tuple[str, str]]) -> str:
@@ -184,8 +197,12 @@ class ActionSummariseCheckin(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        summary = compose_summary(notes_of(tracker))
-        if summary:
+        profile = client_profile(tracker)
+        compose = checkin_es.compose_summary if language_of(profile) == "es" else compose_summary
+        summary = compose(notes_of(tracker))
+        if summary and (name := name_of(profile)):
+            dispatcher.utter_message(response="utter_summary_named", summary=summary, name=name)
+        elif summary:
             dispatcher.utter_message(response="utter_summary", summary=summary)
         else:
             dispatcher.utter_message(response="utter_summary_empty")
@@ -205,7 +222,8 @@ class ActionDefaultFallback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        words = reflective_words(tracker.latest_message.get("text") or "")
+        language = language_of(client_profile(tracker))
+        words = reflective_words_in(language, tracker.latest_message.get("text") or "")
         if words:
             dispatcher.utter_message(
                 response="utter_reflect_event", words=words, Words=capitalised(words)

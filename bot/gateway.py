@@ -8,6 +8,7 @@ even when Rasa is slow, down or wrong.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -18,11 +19,13 @@ from typing import Any
 import yaml
 
 from actions.values import ValueDetector
+from bot.consent import ConsentFlow
 from bot.hub import Frame, Hub
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from bot.safety.screen import Assessment, SafetyScreen, safety_reply
 from bot.settings import Settings
 from bot.store import PAGED_LEVELS, Outgoing, Store, StoredMessage
+from bot.terms import ClientTerms
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ START_SESSION = "/session_start"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def load_texts(path: Path = TEXTS_PATH) -> dict[str, str]:
+def load_texts(path: Path = TEXTS_PATH) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -64,7 +67,7 @@ class Gateway:
         screen: SafetyScreen,
         values: ValueDetector,
         hub: Hub,
-        texts: dict[str, str] | None = None,
+        texts: dict[str, Any] | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -74,6 +77,8 @@ class Gateway:
         self._hub = hub
         self._checkin_gap = dt.timedelta(minutes=settings.checkin_gap_minutes)
         self._texts = texts or load_texts()
+        self._consent = ConsentFlow(store=store, screen=screen, settings=settings)
+        self._terms = ClientTerms(store=store)
         # One lock per client keeps each conversation's messages in order.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -92,6 +97,9 @@ class Gateway:
         """When a client opens the chat: start a check-in if none is under way (the plain notice
         at first contact, a welcome back later); nothing while one is under way."""
         async with self._lock(client_id):
+            before_consent = await asyncio.to_thread(self._consent.on_open, client_id)
+            if before_consent is not None:
+                return await self._send(client_id, channel, before_consent)
             stale = await asyncio.to_thread(
                 self._store.checkin_is_stale, client_id, self._checkin_gap
             )
@@ -102,7 +110,8 @@ class Gateway:
             )
             outgoing = await self._start_checkin(client_id)
             if outgoing is None:
-                outgoing = [Outgoing(self._texts["rasa_unavailable"])]
+                language = (await asyncio.to_thread(self._store.client_state, client_id)).language
+                outgoing = [Outgoing(self._text("rasa_unavailable", language))]
             return await self._send(client_id, channel, outgoing)
 
     async def handle_client_message(
@@ -113,6 +122,8 @@ class Gateway:
         if not text:
             return []
         async with self._lock(client_id):
+            if not await asyncio.to_thread(self._store.consent_given, client_id):
+                return await self._without_consent(client_id, channel, text, client_msg_id)
             inbound, is_new = await asyncio.to_thread(
                 self._store.store_inbound, client_id, text, channel, client_msg_id
             )
@@ -128,10 +139,33 @@ class Gateway:
             outgoing = await self._respond(client_id, inbound, new_checkin)
             return await self._send(client_id, channel, outgoing)
 
+    async def _without_consent(
+        self, client_id: int, channel: str, text: str, client_msg_id: str | None
+    ) -> list[StoredMessage]:
+        """Before the client agrees, bot/consent.py answers; nothing reaches Rasa."""
+        turn = await asyncio.to_thread(
+            self._consent.handle, client_id, channel, text, client_msg_id
+        )
+        self._hub.publish(
+            client_id, {"type": "ack", "client_msg_id": client_msg_id, "id": turn.inbound.id}
+        )
+        if not turn.is_new:
+            return []
+        self._hub.publish(client_id, message_frame(turn.inbound))
+        return await self._send(client_id, channel, turn.outgoing)
+
+    def _text(self, key: str, language: str | None) -> str:
+        """A gateway text in the client's language (English when there is no translation)."""
+        translated = self._texts.get(language or "en")
+        return translated[key] if isinstance(translated, dict) and key in translated else self._texts[key]
+
     async def _respond(
         self, client_id: int, inbound: StoredMessage, new_checkin: bool
     ) -> list[Outgoing]:
         assessment = await self._assess(client_id, inbound)
+        language = await asyncio.to_thread(self._terms.language_for, client_id, inbound.text)
+        # The client's language, chosen or from what they write, outranks the screen's guess.
+        assessment = dataclasses.replace(assessment, language=language)
         if assessment.level != "none":
             await asyncio.to_thread(
                 self._store.record_escalation,
@@ -149,18 +183,31 @@ class Gateway:
             )
 
         if len(inbound.text) > self._settings.max_message_chars:
-            return [Outgoing(self._texts["message_too_long"])]
+            return [Outgoing(self._text("message_too_long", language))]
+
+        withdrawn = await asyncio.to_thread(
+            self._consent.withdrawal, client_id, inbound.text, language
+        )
+        if withdrawn:
+            return withdrawn
+        terms = await asyncio.to_thread(self._terms.respond, client_id, inbound.text, language)
+        if terms is not None:
+            if not (terms.open_checkin or new_checkin):
+                return terms.outgoing
+            opening = await self._start_checkin(client_id)
+            fallback = [Outgoing(self._text("rasa_unavailable", language))]
+            return terms.outgoing + (fallback if opening is None else opening)
 
         await self._remember_values(client_id, inbound.text)
         outgoing: list[Outgoing] = []
         if new_checkin or await asyncio.to_thread(self._store.needs_notice, client_id):
             opening = await self._start_checkin(client_id)
             if opening is None:
-                return [Outgoing(self._texts["rasa_unavailable"])]
+                return [Outgoing(self._text("rasa_unavailable", language))]
             outgoing += opening
         replies = await self._ask_rasa(client_id, inbound.text)
         if replies is None:
-            return outgoing + [Outgoing(self._texts["rasa_unavailable"])]
+            return outgoing + [Outgoing(self._text("rasa_unavailable", language))]
         return outgoing + await self._follow_signals(client_id, inbound, replies, assessment)
 
     async def _assess(self, client_id: int, inbound: StoredMessage) -> Assessment:

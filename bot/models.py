@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -44,8 +45,36 @@ class Client(Base):
     open_risk_level: Mapped[str] = mapped_column(String(16), default="none")
     # The client's case worker; None sends their alerts to the on-call workers.
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"))
+    # Consent at first contact (bot/consent.py): None until the client answers, then given or
+    # refused; every answer is also kept in consent_records with the wording's version.
+    consent: Mapped[str | None] = mapped_column(String(16))
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    consent_at: Mapped[dt.datetime | None]
+    consent_asked_at: Mapped[dt.datetime | None]
+    # The client's own terms (bot/terms.py): what to call them, asked once, and their language.
+    preferred_name: Mapped[str | None] = mapped_column(String(80))
+    pronouns: Mapped[str | None] = mapped_column(String(40))
+    name_asked_at: Mapped[dt.datetime | None]
+    name_settled_at: Mapped[dt.datetime | None]
+    language: Mapped[str | None] = mapped_column(String(8))
+    # A language the client chose is kept; one only detected follows what they write.
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     messages: Mapped[list[Message]] = relationship(back_populates="client")
+
+
+class ConsentRecord(Base):
+    """Each consent answer a client gives: what they decided, to which wording, and when."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    decision: Mapped[str] = mapped_column(String(16))  # given | refused
+    version: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Worker(Base):
@@ -74,6 +103,9 @@ class User(Base):
 
 
 class Message(Base):
+    """One message. A client's message sent before they agreed is kept with empty text (not kept),
+    unless it carried a risk cue: safety comes before data minimisation."""
+
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("client_id", "client_msg_id"),

@@ -46,6 +46,9 @@ class Settings:
     max_message_chars: int = 4000
     # A message after this long a silence starts a new check-in (and a new dialogue session).
     checkin_gap_minutes: float = 60.0
+    # How a client reaches a person, told to anyone who has not agreed to the companion.
+    # None: "your case worker or your program's office", in the client's language.
+    program_contact: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,4 +68,5 @@ class Settings:
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", defaults.max_message_chars),
             checkin_gap_minutes=_float(env, "CHECKIN_GAP_MINUTES", defaults.checkin_gap_minutes),
+            program_contact=env.get("PROGRAM_CONTACT") or None,
         )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import AlertOutbox, CheckIn, Client, ClientValue, Escalation, Message, utcnow
 from bot.safety.screen import LEVELS, max_level
+from bot.terms_store import ClientTermsStore
 
 PAGED_LEVELS = ("urgent", "emergency")
 
@@ -61,7 +62,7 @@ class Outgoing:
     sender: str = "companion"
 
 
-class Store:
+class Store(ClientTermsStore):
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
@@ -111,6 +112,10 @@ class Store:
             return {
                 "first_contact": client.notice_shown_at is None,
                 "open_risk_level": client.open_risk_level,
+                "consent": client.consent,
+                "name": client.preferred_name,
+                "pronouns": client.pronouns,
+                "language": client.language or "en",
                 "values": [
                     {
                         "value": v.value,
@@ -245,6 +250,7 @@ class Store:
             rows = session.scalars(
                 select(Message)
                 .where(Message.client_id == client_id, Message.id > after_id)
+                .where(Message.text != "")  # a message not kept without consent is not replayed
                 .order_by(Message.id)
                 .limit(limit)
             ).all()
@@ -259,6 +265,7 @@ class Store:
                     Message.client_id == client_id,
                     Message.direction == "in",
                     Message.id < before_id,
+                    Message.text != "",
                 )
                 .order_by(Message.id.desc())
                 .limit(limit)

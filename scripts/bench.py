@@ -65,6 +65,7 @@ async def widget_sequential(base_url: str, checkins: int) -> list[float]:
     latencies = []
     for _ in range(checkins):
         async with WidgetClient(base_url) as client:
+            await client.agree()
             for line in CHECKIN_LINES:
                 latencies.append((await client.say(line))[0])
     return latencies
@@ -91,6 +92,7 @@ async def open_loop_widget(base_url: str, rate: float, duration: float) -> list[
     conversations = max(1, total // len(CHECKIN_LINES))
     clients = [WidgetClient(base_url) for _ in range(conversations)]
     opened = await asyncio.gather(*(c.__aenter__() for c in clients))
+    await asyncio.gather(*(c.agree() for c in opened))
     locks = [asyncio.Lock() for _ in opened]
     interval = 1 / rate
 
@@ -116,6 +118,7 @@ async def open_loop_widget(base_url: str, rate: float, duration: float) -> list[
 
 async def long_conversation(base_url: str, turns: int) -> list[float]:
     async with WidgetClient(base_url) as client:
+        await client.agree()
         return [(await client.say(line))[0] for line in itertools.islice(
             itertools.cycle(CHECKIN_LINES[1:-1]), turns)]
 

@@ -32,6 +32,7 @@ SAFETY_LINES = {line for level in ("concern", "urgent", "emergency")
 
 async def first_replies(base_url: str, text: str) -> list[str]:
     async with WidgetClient(base_url) as client:
+        await client.agree()  # the consent notice and the name question come first
         _, replies = await client.say(text)
         return replies
 

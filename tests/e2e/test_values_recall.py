@@ -33,6 +33,7 @@ def age_checkins(database_url: str, token: str, hours: float) -> None:
 
 async def test_a_value_is_reflected_then_recalled_at_the_next_checkin(stack: Stack) -> None:
     async with WidgetClient(stack.gateway_url) as first_visit:
+        await first_visit.agree()
         _, replies = await first_visit.say("being there for my kids matters more than anything to me")
         reflection = " ".join(replies)
         assert "your kids" in reflection.lower()
@@ -52,6 +53,7 @@ async def test_a_value_is_reflected_then_recalled_at_the_next_checkin(stack: Sta
 
 async def test_a_recalled_value_is_not_recalled_again_at_once(stack: Stack) -> None:
     async with WidgetClient(stack.gateway_url) as client:
+        await client.agree()
         await client.say("staying sober is the most important thing in my life")
         token, last_id = client.token, client.last_id
     openings = []

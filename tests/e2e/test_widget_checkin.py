@@ -41,6 +41,25 @@ def strip_sender(text: str) -> str:
     return text.split(":", 1)[1].strip() if text.startswith("Companion:") else text.strip()
 
 
+def agree(page: Page, name: str = "Skip") -> None:
+    """Answer the first-contact notice with its buttons, then the name question."""
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("not a person", timeout=30_000)
+    page.get_by_role("button", name="I agree").click()
+    expect(log).to_contain_text("What would you like me to call you?", timeout=10_000)
+    if name == "Skip":
+        page.get_by_role("button", name="Skip").click()
+    else:
+        page.get_by_role("textbox", name="Message").fill(name)
+        page.get_by_role("button", name="Send").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('[role=\"log\"] [data-sender=\"companion\"]').length >= 4",
+        timeout=20_000,
+    )
+    page.wait_for_function("() => window.CompanionWidget.state().pending === 0", timeout=20_000)
+    page.wait_for_timeout(600)
+
+
 def test_health_reports_every_part(stack: Stack) -> None:
     report = httpx.get(f"{stack.gateway_url}/healthz", timeout=5).json()
     assert report == {"status": "ok", "rasa": "ok", "action_server": "ok", "database": "ok"}
@@ -52,6 +71,7 @@ def test_a_five_turn_checkin_is_reflective_and_never_advises(stack: Stack, brows
     log = page.get_by_role("log")
     expect(log).to_contain_text("not a person", timeout=30_000)
     expect(log).to_contain_text("Harbor Housing")
+    agree(page)
 
     message_box = page.get_by_role("textbox", name="Message")
     send = page.get_by_role("button", name="Send")
@@ -91,7 +111,7 @@ def test_a_five_turn_checkin_is_reflective_and_never_advises(stack: Stack, brows
 def test_text_is_shown_as_text_never_as_html(stack: Stack, browser) -> None:
     page = browser.new_page()
     page.goto(stack.gateway_url + "/")
-    expect(page.get_by_role("log")).to_contain_text("not a person", timeout=30_000)
+    agree(page)
     page.get_by_role("textbox", name="Message").fill("<b>bold</b><img src=x onerror=alert(1)>")
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("log")).to_contain_text("<b>bold</b>", timeout=10_000)
@@ -101,6 +121,7 @@ def test_text_is_shown_as_text_never_as_html(stack: Stack, browser) -> None:
 
 
 def test_a_risk_message_through_the_widget_gets_the_safety_reply(stack: Stack, browser) -> None:
+    """Before the client has answered the notice: safety does not wait for consent."""
     page = browser.new_page()
     page.goto(stack.gateway_url + "/")
     expect(page.get_by_role("log")).to_contain_text("not a person", timeout=30_000)
@@ -122,7 +143,7 @@ def restart(process, timeout: float = 30.0) -> None:
 def test_a_message_sent_while_the_gateway_is_down_arrives_once(stack: Stack, browser) -> None:
     page = browser.new_page()
     page.goto(stack.gateway_url + "/")
-    expect(page.get_by_role("log")).to_contain_text("not a person", timeout=30_000)
+    agree(page)
     companion_before = page.locator('[role="log"] [data-sender="companion"]').count()
     gateway = next(p for p in stack.processes if p.name == "gateway")
     gateway.stop()
@@ -142,5 +163,6 @@ def test_a_message_sent_while_the_gateway_is_down_arrives_once(stack: Stack, bro
     page.reload()
     expect(page.get_by_role("log")).to_contain_text("dinner", timeout=20_000)
     page.wait_for_timeout(1000)
-    expect(page.locator('[role="log"] [data-sender="client"]')).to_have_count(1)
+    # "I agree", "skip" and the message sent while the gateway was down, each once.
+    expect(page.locator('[role="log"] [data-sender="client"]')).to_have_count(3)
     page.close()

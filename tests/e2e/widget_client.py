@@ -47,6 +47,11 @@ class WidgetClient:
             except asyncio.TimeoutError:
                 return self.messages[seen:]
 
+    async def agree(self, name: str = "skip", *, agree: str = "I agree") -> list[str]:
+        """Answer the first-contact notice and the name question; returns the replies."""
+        replies = (await self.say(agree))[1]
+        return replies + (await self.say(name))[1]
+
     async def say(self, text: str, arrived: float | None = None) -> tuple[float, list[str]]:
         """Send a message; returns seconds from its arrival (default: sending) to the companion's
         first reply, and the texts of every reply to it."""

@@ -43,7 +43,12 @@ def default_replies(body: dict) -> list[dict]:
 
 
 class Harness:
-    def __init__(self, tmp_path: Path, transport: httpx.MockTransport, **settings) -> None:
+    """A gateway on a real SQLite database. The client has agreed to the notice and settled the
+    name question unless `consented=False` (tests/integration/test_consent.py)."""
+
+    def __init__(
+        self, tmp_path: Path, transport: httpx.MockTransport, *, consented: bool = True, **settings
+    ) -> None:
         url = f"sqlite:///{tmp_path}/gateway.db"
         migrate(url)
         self.engine = make_engine(url)
@@ -64,6 +69,11 @@ class Harness:
             hub=self.hub,
         )
         self.client_id = self.gateway.store.client_for("web", "client-token-digest")
+        if consented:
+            self.gateway.store.record_consent(
+                self.client_id, decision="given", version="test", language="en", channel="web"
+            )
+            self.gateway.store.set_name(self.client_id, None)
 
     def mid_checkin(self) -> None:
         """As if the client had already opened today's check-in."""
@@ -93,7 +103,7 @@ def harness(tmp_path: Path, calls: list[dict]) -> Harness:
     harness.engine.dispose()
 
 
-async def test_first_message_gets_the_notice_then_a_reply_and_everything_is_stored(
+async def test_first_message_after_consent_opens_the_checkin_and_everything_is_stored(
     harness: Harness, calls: list[dict]
 ) -> None:
     replies = await harness.say("I had a long day")
