@@ -66,6 +66,10 @@ class Store:
         self._sessions = sessions
 
     @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self._sessions
+
+    @property
     def engine(self) -> Engine:
         return self._sessions.kw["bind"]
 
