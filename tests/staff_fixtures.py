@@ -46,22 +46,51 @@ def seed(url: str) -> Seeded:
         s.add_all([c1, c2])
         s.flush()
         k1 = CheckIn(client_id=c1.id, channel="web", started_at=START, last_message_at=START)
-        k2 = CheckIn(client_id=c2.id, channel="telegram", started_at=START + dt.timedelta(days=8),
-                     last_message_at=START + dt.timedelta(days=8))
+        k2 = CheckIn(
+            client_id=c2.id,
+            channel="telegram",
+            started_at=START + dt.timedelta(days=8),
+            last_message_at=START + dt.timedelta(days=8),
+        )
         s.add_all([k1, k2])
-        m1 = Message(client_id=c1.id, direction="in", sender="client", text=SECRET_TEXT, channel="web",
-                     risk_level="urgent", created_at=START + dt.timedelta(seconds=10))
-        m2 = Message(client_id=c1.id, direction="out", sender="companion", channel="web",
-                     text="I'm glad you told me. You can call or text 988.",
-                     created_at=START + dt.timedelta(seconds=11))
-        m3 = Message(client_id=c2.id, direction="in", sender="client", channel="telegram",
-                     text="Bo's client here: my name is Lupita Hernández",
-                     created_at=START + dt.timedelta(days=8, seconds=5))
+        m1 = Message(
+            client_id=c1.id,
+            direction="in",
+            sender="client",
+            text=SECRET_TEXT,
+            channel="web",
+            risk_level="urgent",
+            created_at=START + dt.timedelta(seconds=10),
+        )
+        m2 = Message(
+            client_id=c1.id,
+            direction="out",
+            sender="companion",
+            channel="web",
+            text="I'm glad you told me. You can call or text 988.",
+            created_at=START + dt.timedelta(seconds=11),
+        )
+        m3 = Message(
+            client_id=c2.id,
+            direction="in",
+            sender="client",
+            channel="telegram",
+            text="Bo's client here: my name is Lupita Hernández",
+            created_at=START + dt.timedelta(days=8, seconds=5),
+        )
         s.add_all([m1, m2, m3])
         s.flush()
-        s.add(Escalation(client_id=c1.id, message_id=m1.id, level="urgent", cues=["scared"],
-                         source="screen", created_at=m1.created_at,
-                         acknowledged_at=m1.created_at + dt.timedelta(minutes=4)))
+        s.add(
+            Escalation(
+                client_id=c1.id,
+                message_id=m1.id,
+                level="urgent",
+                cues=["scared"],
+                source="screen",
+                created_at=m1.created_at,
+                acknowledged_at=m1.created_at + dt.timedelta(minutes=4),
+            )
+        )
         s.add(ClientValue(client_id=c1.id, value="family", words="my kids"))
         ids = (k1.id, k2.id, c1.id, ann.id, bo.id)
     add_user(sessions, username="sam", password=PASSWORD, role="staff", worker_id=None)

@@ -12,8 +12,8 @@ LABEL_WIDTH = 140
 ROW = 26
 
 
-def bar_chart(title: str, rows: list[tuple[str, float]], unit: str = "") -> Markup:
-    """Horizontal bars, one row per (label, value)."""
+def bar_chart(title: str, rows: list[tuple[str, float]], unit: str = "") -> tuple[str, Markup]:
+    """The title and horizontal bars, one row per (label, value)."""
     height = ROW * max(len(rows), 1) + 10
     peak = max((value for _, value in rows), default=0) or 1
     parts = [
@@ -34,4 +34,4 @@ def bar_chart(title: str, rows: list[tuple[str, float]], unit: str = "") -> Mark
     if not rows:
         parts.append(f'<text x="{LABEL_WIDTH}" y="20">no data yet</text>')
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return title, Markup("".join(parts))

@@ -84,7 +84,8 @@ def test_staff_see_only_anonymised_text_and_each_view_is_audited(base_url: str, 
     assert "urgent" in page.text and "988" in page.text  # where the screen fired, and the answer
     views = rows(seeded.url, TranscriptView)[before:]
     assert [(v.username, v.checkin_id, v.anonymised) for v in views] == [
-        ("sam", seeded.ann_checkin, True), ("sam", seeded.bo_checkin, True),
+        ("sam", seeded.ann_checkin, True),
+        ("sam", seeded.bo_checkin, True),
     ]
 
 
@@ -95,8 +96,9 @@ def test_a_worker_sees_their_own_clients_only(base_url: str, seeded: Seeded) -> 
         mine = http.get(f"/staff/conversations/{seeded.ann_checkin}")
         theirs = http.get(f"/staff/conversations/{seeded.bo_checkin}")
         trends = http.get("/staff/trends")
-        note = http.post(f"/staff/conversations/{seeded.bo_checkin}",
-                         data={"csrf": csrf_of(mine.text), "tag": "x"})
+        note = http.post(
+            f"/staff/conversations/{seeded.bo_checkin}", data={"csrf": csrf_of(mine.text), "tag": "x"}
+        )
     assert f"/conversations/{seeded.ann_checkin}" in listing
     assert f"/conversations/{seeded.bo_checkin}" not in listing
     assert mine.status_code == 200 and "Ngozi Okafor" in mine.text  # their own client's words
@@ -114,10 +116,16 @@ def test_only_an_admin_manages_users(base_url: str) -> None:
         sign_in(http, "root")
         page = http.get("/staff/users")
         assert page.status_code == 200
-        added = http.post("/staff/users", data={
-            "csrf": csrf_of(page.text), "username": "newstaff", "password": "a long password",
-            "role": "staff", "worker_id": "",
-        })
+        added = http.post(
+            "/staff/users",
+            data={
+                "csrf": csrf_of(page.text),
+                "username": "newstaff",
+                "password": "a long password",
+                "role": "staff",
+                "worker_id": "",
+            },
+        )
         assert added.status_code == 200 and "newstaff" in added.text
     with client(base_url) as http:
         assert sign_in(http, "newstaff", "a long password").status_code == 303
@@ -129,8 +137,10 @@ def test_a_post_without_the_csrf_token_is_refused(base_url: str, seeded: Seeded)
         path = f"/staff/conversations/{seeded.ann_checkin}"
         refused = http.post(path, data={"tag": "no-token"})
         wrong = http.post(path, data={"tag": "wrong", "csrf": "forged"})
-        good = http.post(path, data={"tag": "followed-up", "note": "Dana asked for help",
-                                     "csrf": csrf_of(http.get(path).text)})
+        good = http.post(
+            path,
+            data={"tag": "followed-up", "note": "Dana asked for help", "csrf": csrf_of(http.get(path).text)},
+        )
         login_without = http.post("/staff/login", data={"username": "sam", "password": PASSWORD})
         page = http.get(path).text
     assert refused.status_code == 403 and wrong.status_code == 403 and login_without.status_code == 403
@@ -155,11 +165,11 @@ def test_failed_sign_ins_are_throttled_and_survive_a_restart(tmp_path: Path) -> 
     def staff_app(secure: bool = False) -> Starlette:
         engine = make_engine(seeded.url)
         sessions = make_sessionmaker(engine)
-        auth = Authenticator(sessions, max_failures=3, window=dt.timedelta(minutes=15),
-                             clock=lambda: now[0])
+        auth = Authenticator(sessions, max_failures=3, window=dt.timedelta(minutes=15), clock=lambda: now[0])
         review = Review(sessions, pseudonym_key="k", anonymise=lambda text, names: text)
-        staff = create_staff_app(review=review, auth=auth, sessions=sessions,
-                                 session_secret="x" * 32, secure_cookie=secure)
+        staff = create_staff_app(
+            review=review, auth=auth, sessions=sessions, session_secret="x" * 32, secure_cookie=secure
+        )
         return Starlette(routes=[Mount("/staff", app=staff)])
 
     with serve(staff_app()) as url, client(url) as http:
@@ -176,8 +186,7 @@ def test_failed_sign_ins_are_throttled_and_survive_a_restart(tmp_path: Path) -> 
 
 def test_export_has_pseudonyms_and_no_raw_text(seeded: Seeded) -> None:
     engine = make_engine(seeded.url)
-    review = Review(make_sessionmaker(engine), pseudonym_key="k1",
-                    anonymise=shared_anonymiser().anonymise)
+    review = Review(make_sessionmaker(engine), pseudonym_key="k1", anonymise=shared_anonymiser().anonymise)
     try:
         out = io.StringIO()
         assert write(review.export(dt.date(2026, 11, 1)), "jsonl", out) == 2
