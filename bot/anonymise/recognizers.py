@@ -45,6 +45,8 @@ class RegexRecognizer(EntityRecognizer):
         for rule in self.rules:
             for match in rule.pattern.finditer(text):
                 start, end = match.span(rule.group)
+                while end > start and text[end - 1].isspace():
+                    end -= 1
                 if start < 0 or end <= start:
                     continue
                 if rule.check is not None and not rule.check(text[start:end]):  # type: ignore[operator]
@@ -85,14 +87,19 @@ BIRTH = (
 )
 STREET_TYPES = (
     r"(?:street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|"
-    r"terrace|ter|circle|cir|highway|hwy|parkway|pkwy|square|sq|trail|trl|alley|row|crescent|broadway)"
+    r"terrace|ter|circle|cir|highway|hwy|parkway|pkwy|square|sq|trail|trl|alley|row|crescent|broadway|"
+    r"[a-z]+way|strasse|straße)"
 )
 SPANISH_STREET = (
     r"(?i:calle|c/|avenida|avda\.?|carrera|cra\.?|paseo|plaza|camino|carretera|calzada|pasaje|"
-    r"ronda|traves[ií]a|jir[oó]n|diagonal|transversal|callej[oó]n|privada|cerrada|colonia|col\.)"
+    r"ronda|traves[ií]a|jir[oó]n|diagonal|transversal|callej[oó]n|privada|cerrada|colonia|col\.|"
+    r"rue|chemin|all[ée]e|via|viale|rua|travessa|pra[çc]a|avenue|boulevard)"
 )
 SMALL_WORDS = r"(?:for|on|at|in|to|the|and|or|of|with|my|a|is|was|by|from|de|en|el|la|y|por|para|con)"
-UNIT = r"(?:,?\s*(?:apt|apartment|unit|suite|ste|#|piso|depto|dpto|departamento|puerta)\.?\s*#?\s*\w{1,5})"
+UNIT = (
+    r"(?:,?\s*(?:apt|apartment|unit|suite|ste|flat|#|piso|depto|dpto|departamento|puerta)"
+    r"\.?\s*#?\s*\w{1,5})"
+)
 US_STATES = (
     r"(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
     r"NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC)"
@@ -241,7 +248,7 @@ PLACE_RULES = [
     Rule(
         "STREET_ADDRESS",
         re.compile(
-            rf"\b{SPANISH_STREET}\s+(?:(?:de|del|la|las|los|el|y)\s+|[A-ZÀ-Ý0-9][\w'.-]*\s*){{1,5}}"
+            rf"(?:\b\d{{1,5}}[A-Za-z]?,?\s+)?\b{SPANISH_STREET}\s+(?:(?:de|del|la|las|los|el|y|des|du|da|do|dos|di)\s+|[A-ZÀ-Ý0-9][\w'-]*\s*){{1,5}}"
             rf"(?:,?\s*(?:n[º°o]\.?|#|n[uú]mero)?\s*\d{{1,5}}(?:-\d{{1,3}})?\s*[º°ª]?\s*(?:[A-Za-z]\b)?){{0,3}}"
             rf"{UNIT}?",
         ),
@@ -254,7 +261,7 @@ PLACE_RULES = [
     ),
     Rule(
         "STREET_ADDRESS",
-        re.compile(r"\b(?:apt|apartment|unit|suite|piso|depto)\.?\s*#?\s*\d+[A-Za-z]?\b", CASELESS),
+        re.compile(r"\b(?:apt|apartment|unit|suite|flat|piso|depto)\.?\s*#?\s*\d+[A-Za-z]?\b", CASELESS),
         score=0.8,
     ),
     Rule("LOCATION", re.compile(rf"\b{US_STATES}\s+\d{{5}}(?:-\d{{4}})?\b"), score=0.9),
@@ -588,9 +595,9 @@ PERSON_VERBS = {
     "piensa",
     "ayudo",
     "trajo",
-    "and",
-    "y",
 }
+# After a word that is also a name, only these make it a person ("Angel was born").
+AMBIGUOUS_PAIRS = {("was", "born"), ("and", "i"), ("y", "yo"), ("me", "dijo"), ("me", "llamo")}
 PERSON_PAIRS = {
     ("was", "born"),
     ("is", "my"),
@@ -692,7 +699,6 @@ PARTICLES = {
     "le",
     "st",
     "mac",
-    "y",
 }
 RELATIONS |= {
     "brother-in-law",
@@ -777,10 +783,16 @@ class NameRecognizer(EntityRecognizer):
             next_word = folded[after] if after < len(tokens) else ""
             next_two = tuple(folded[after : after + 2])
             person_next = next_word in PERSON_VERBS or next_two in PERSON_PAIRS
-            if (
-                len(word) < 2
-                or word in lex.not_names
-                or (word in self.stop_words and not (capital and (after_title or after_relation)))
+            # "Grace, my sponsor, says": a name set off by who the person is.
+            appositive = (
+                text[tokens[i][1] : tokens[i][1] + 2] == ", "
+                and i + 2 < len(tokens)
+                and folded[i + 1] in POSSESSIVES
+                and folded[i + 2] in RELATIONS
+            )
+            named = capital and (after_title or after_relation or (i > 0 and folded[i - 1] in NAMING))
+            if len(word) < 2 or (
+                (word in lex.not_names or word in self.stop_words) and not named
             ):
                 continue
             if after_title and (capital or word in lex.first or word in lex.last):
@@ -790,9 +802,11 @@ class NameRecognizer(EntityRecognizer):
             elif word in lex.first and not ambiguous:
                 if capital or (word in self.lower_names and len(word) >= MIN_LOWER_NAME):
                     is_name[i] = True
+            elif named or (capital and appositive):
+                is_name[i] = True
             elif ambiguous and capital:
                 if starts:
-                    is_name[i] = person_next
+                    is_name[i] = next_word in PERSON_VERBS or next_two in AMBIGUOUS_PAIRS
                 else:
                     is_name[i] = (i == 0 or folded[i - 1] not in WORD_BEFORE) and not (
                         re.match(r"\s*\d", text[tokens[i][1] :])
