@@ -815,6 +815,11 @@ class NameRecognizer(EntityRecognizer):
                 is_name[i] = True
             elif capital and not starts and in_lists and introduced and not ambiguous:
                 is_name[i] = True
+            elif capital and "-" in word and (
+                not starts or any(part in lex.first for part in word.split("-"))
+            ):
+                # Hyphenated given names: "Jae-won", "Minh-Anh", "Mary-Kate".
+                is_name[i] = word.split("-")[0] not in lex.not_names | self.stop_words
             elif (
                 capital
                 and word not in lex.name_words
