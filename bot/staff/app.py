@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -21,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.staff.auth import ROLES, Authenticator, SignedIn, UserError, add_user
+from bot.staff.auth import ROLES, Authenticator, SignedIn, UserError, add_user, list_users
 from bot.staff.charts import bar_chart
 from bot.staff.queries import Filters, Review
 
@@ -42,7 +43,7 @@ def create_staff_app(
     auth: Authenticator,
     session_secret: str,
     secure_cookie: bool,
-    sessions=None,  # type: ignore[no-untyped-def]
+    sessions: sessionmaker[Session],
 ) -> Starlette:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
 
@@ -193,7 +194,7 @@ def create_staff_app(
             try:
                 await asyncio.to_thread(
                     add_user,
-                    auth_sessions,
+                    sessions,
                     username=form.get("username", "").strip(),
                     password=form.get("password", ""),
                     role=form.get("role", ""),
@@ -202,23 +203,10 @@ def create_staff_app(
                 message = "User added."
             except UserError as exc:
                 message, status = str(exc), 400
-        listed = await asyncio.to_thread(_list_users)
+        listed = await asyncio.to_thread(list_users, sessions)
         return page(
             request, "users.html", status=status, user=user, users=listed, roles=ROLES, message=message
         )
-
-    auth_sessions = sessions
-
-    def _list_users() -> list[dict]:
-        from sqlalchemy import select
-
-        from bot.models import User
-
-        with auth_sessions.begin() as session:
-            return [
-                {"username": u.username, "role": u.role, "worker_id": u.worker_id}
-                for u in session.scalars(select(User).order_by(User.username))
-            ]
 
     return Starlette(
         routes=[

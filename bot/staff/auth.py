@@ -54,6 +54,14 @@ def add_user(
         return user.id
 
 
+def list_users(sessions: sessionmaker[Session]) -> list[dict]:
+    with sessions.begin() as session:
+        return [
+            {"username": u.username, "role": u.role, "worker_id": u.worker_id}
+            for u in session.scalars(select(User).order_by(User.username))
+        ]
+
+
 class Authenticator:
     def __init__(
         self,

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import (
@@ -102,9 +102,9 @@ class Review:
     @staticmethod
     def _scoped(query: Select, user: SignedIn, client_column) -> Select:  # type: ignore[no-untyped-def]
         if user.role == "worker":
-            mine = select(Client.id).where(Client.worker_id == user.worker_id)
             if user.worker_id is None:
-                return query.where(False)
+                return query.where(false())
+            mine = select(Client.id).where(Client.worker_id == user.worker_id)
             return query.where(client_column.in_(mine))
         return query
 

@@ -180,6 +180,9 @@ def test_failed_sign_ins_are_throttled_and_survive_a_restart(tmp_path: Path) -> 
         now[0] += dt.timedelta(minutes=16)
         assert sign_in(http, "sam").status_code == 303
     assert rows(seeded.url, LoginAttempt) == []
+    with serve(staff_app()) as url, client(url) as http:  # one address guessing many usernames
+        assert {sign_in(http, f"guess{n}", "x").status_code for n in range(12)} == {401}
+        assert sign_in(http, "ann").status_code == 429
     with serve(staff_app(secure=True)) as url, client(url) as http:  # PUBLIC_URL is https://
         assert "secure" in http.get("/staff/login").headers["set-cookie"].lower()
 
