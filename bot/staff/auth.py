@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,8 +17,12 @@ from bot.models import LoginAttempt, User, Worker, utcnow
 
 ROLES = ("staff", "worker", "admin")
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so both cases take as long.
-_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both cases take as long."""
+    return _hasher.hash("not a password")
 
 
 class UserError(ValueError):
@@ -90,7 +95,7 @@ class Authenticator:
         with self._sessions.begin() as session:
             user = session.scalars(select(User).where(User.username == username)).first()
             try:
-                _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+                _hasher.verify(user.password_hash if user else _dummy_hash(), password)
                 ok = user is not None
             except (VerificationError, InvalidHashError):
                 ok = False
