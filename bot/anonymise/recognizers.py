@@ -835,7 +835,12 @@ class NameRecognizer(EntityRecognizer):
                 continue
             token = tokens[i][2]
             word = folded[i]
-            if token[0].isupper() and word not in self.stop_words and word not in lex.name_words:
+            if (
+                token[0].isupper()
+                and word not in self.stop_words
+                and word not in lex.name_words
+                and word not in lex.not_names
+            ):
                 is_name[i] = True
             elif word in PARTICLES and i + 1 < len(tokens) and tokens[i + 1][2][0].isupper():
                 is_name[i] = True
