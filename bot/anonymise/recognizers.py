@@ -93,12 +93,41 @@ STREET_TYPES = (
 SPANISH_STREET = (
     r"(?i:calle|c/|avenida|avda\.?|carrera|cra\.?|paseo|plaza|camino|carretera|calzada|pasaje|"
     r"ronda|traves[ií]a|jir[oó]n|diagonal|transversal|callej[oó]n|privada|cerrada|colonia|col\.|"
-    r"rue|chemin|all[ée]e|via|viale|rua|travessa|pra[çc]a|avenue|boulevard)"
+    r"rue|chemin|all[ée]e|via|viale|rua|travessa|pra[çc]a|avenue|boulevard|ampliaci[oó]n|"
+    r"perif[eé]rico|corredor|glorieta|rambla|cañada|circuito|andador|retorno|prolongaci[oó]n|"
+    r"continuaci[oó]n|eje\s+vial|peatonal|viaducto|acceso|alameda|bajada|cuesta|pasadizo|senda|"
+    r"urbanizaci[oó]n|v[ií]a|vial|c\.|circunvalaci[oó]n)"
+)
+# Street suffixes as written on US and UK addresses, capitalised ("Schwartz Pines", "Ellis Unions").
+US_SUFFIXES = "|".join(
+    word.capitalize() + plural
+    for word, plural in (
+        (w.rstrip("*"), "s?" if w.endswith("*") else "")
+        for w in (
+            "alley annex arcade avenue bayou beach bend bluff* bottom boulevard branch bridge brook* "
+            "burg* bypass camp canyon cape causeway center* circle* cliff* club common* corner* course "
+            "court* cove* creek crescent crest crossing crossroad curve dale dam divide drive* estate* "
+            "expressway extension* fall* ferry field* flat* ford* forest forge* fork* fort freeway "
+            "garden* gateway glen* green* grove* harbor* haven heights highway hill* hollow inlet "
+            "island* isle junction* key* knoll* lake* landing lane light* loaf lock* lodge loop mall "
+            "manor* meadow* mews mill* mission motorway mount mountain* neck orchard oval overpass "
+            "park* parkway* pass passage path pike pine* place plain* plaza point* port* prairie "
+            "radial ramp ranch rapid* rest ridge* river road* route row run shoal* shore* skyway "
+            "spring* spur* square* station stravenue stream street* summit terrace throughway trace "
+            "track trafficway trail trailer tunnel turnpike underpass union* valley* via viaduct view* "
+            "village* ville vista walk* wall way* well* st ave rd blvd ln dr ct pkwy hwy"
+        ).split()
+    )
 )
 SMALL_WORDS = r"(?:for|on|at|in|to|the|and|or|of|with|my|a|is|was|by|from|de|en|el|la|y|por|para|con)"
+UNIT_WORDS = (
+    r"(?i:apt|apartment|unit|suite|ste|flat|studio|piso|depto|dpto|departamento|puerta|"
+    r"edif|edificio|interior|int|local|bloque|portal|escalera|esc)"
+)
 UNIT = (
-    r"(?:,?\s*(?:apt|apartment|unit|suite|ste|flat|#|piso|depto|dpto|departamento|puerta)"
-    r"\.?\s*#?\s*\w{1,5})"
+    r"(?:\s*,?\s*(?i:apt|apartment|unit|suite|ste|flat|studio|#|piso|depto|dpto|departamento|puerta|"
+    r"edif|edificio|interior|int|local|bloque|portal|escalera|esc)"
+    r"\.?\s*#?\s*\w{1,5}){0,3}"
 )
 US_STATES = (
     r"(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
@@ -179,10 +208,13 @@ NUMBER_RULES = [
     Rule(
         "PHONE_NUMBER",
         re.compile(
-            r"(?<![\w+])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b|"
+            r"(?:(?<![\w+])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)|"
             r"(?<![\w])\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}\b|"
+            r"(?<![\w(])\(0\d{2,4}\)\s?\d{3,4}[\s-]?\d{3,4}\b|"
             r"\b\d{3}[\s.-]\d{2}[\s.-]\d{2}[\s.-]\d{2}\b|\b\d{2}[\s.-]\d{4}[\s.-]\d{4}\b|"
-            r"\b\d{3}[\s.-]\d{3}[\s.-]\d{3}\b"
+            r"\b\d{3}[\s.-]\d{3}[\s.-]\d{3}\b)"
+            r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6}\b)?",
+            CASELESS,
         ),
         score=0.9,
     ),
@@ -231,7 +263,7 @@ PLACE_RULES = [
         re.compile(
             rf"(?<![\w-])\d{{1,6}}[A-Za-z]?(?-i:\s+[NSEW]\.?)?\s+(?:(?!{SMALL_WORDS}\b)[A-Za-zÀ-ÿ0-9'.-]+\s+){{0,4}}"
             rf"{STREET_TYPES}\b\.?"
-            rf"{UNIT}?(?-i:,?\s+[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)?,?\s+{US_STATES}\b)?(?:\s+\d{{5}}(?:-\d{{4}})?)?",
+            rf"{UNIT}(?-i:,?\s+[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)?,?\s+{US_STATES}\b)?(?:\s+\d{{5}}(?:-\d{{4}})?)?",
             CASELESS,
         ),
         score=0.95,
@@ -239,18 +271,17 @@ PLACE_RULES = [
     Rule(
         "STREET_ADDRESS",
         re.compile(
-            rf"(?<![\w])(?:[A-Z0-9][\w'.-]*\s+){{1,3}}(?-i:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|"
-            rf"Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Terrace|Circle|Highway|Hwy|Parkway|Pkwy|Trail|Alley)\b\.?"
-            rf"{UNIT}?"
+            rf"(?<![\w])(?:(?:flat|studio|apt|unit)\s*\d+\w?,?\s+)?(?:[A-Z0-9][\w'.-]*\s+){{1,3}}"
+            rf"(?:{US_SUFFIXES})\b\.?{UNIT}"
         ),
         score=0.8,
     ),
     Rule(
         "STREET_ADDRESS",
         re.compile(
-            rf"(?:\b\d{{1,5}}[A-Za-z]?,?\s+)?\b{SPANISH_STREET}\s+(?:(?:de|del|la|las|los|el|y|des|du|da|do|dos|di)\s+|[A-ZÀ-Ý0-9][\w'-]*\s*){{1,5}}"
+            rf"(?:\b\d{{1,5}}[A-Za-z]?,?\s+)?\b{SPANISH_STREET}\s+(?:(?:de|del|la|las|los|el|y|des|du|da|do|dos|di)\s+|(?!{UNIT_WORDS}\b)[A-ZÀ-Ý0-9][\w'-]*\s*){{1,7}}"
             rf"(?:,?\s*(?:n[º°o]\.?|#|n[uú]mero)?\s*\d{{1,5}}(?:-\d{{1,3}})?\s*[º°ª]?\s*(?:[A-Za-z]\b)?){{0,3}}"
-            rf"{UNIT}?",
+            rf"{UNIT}",
         ),
         score=0.9,
     ),

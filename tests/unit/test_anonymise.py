@@ -85,3 +85,11 @@ def test_command_reads_plain_and_json_lines_and_reports_bad_ones() -> None:
     assert lines[0] == "[NAME] called [PHONE]"
     assert json.loads(lines[1]) == {"text": "mail me: [EMAIL]", "id": 3}
     assert "error" in json.loads(lines[2])
+
+
+def test_generated_contact_details_do_not_leak(anonymiser: Anonymiser) -> None:
+    from eval_anonymise import synthetic
+
+    results = synthetic(anonymiser, per_kind=20, seed=11)
+    leaked = {name: r["examples"] for name, r in results.items() if r["leaked"]}
+    assert sum(r["leaked"] for r in results.values()) <= 2, leaked
