@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.staff.auth import ROLES, Authenticator, SignedIn, UserError, add_user, list_users
+from bot.staff.auth import ROLES, Authenticator, SignedIn, UserError, add_user, list_users, remove_user
 from bot.staff.charts import bar_chart
 from bot.staff.queries import Filters, Review
 
@@ -192,6 +192,13 @@ def create_staff_app(
                 return Response("CSRF token missing or wrong", status_code=403)
             worker = form.get("worker_id", "").strip()
             try:
+                if form.get("remove"):
+                    if form["remove"] == user.username:
+                        raise UserError("you cannot remove yourself")
+                    await asyncio.to_thread(remove_user, sessions, form["remove"])
+                    message = "User removed."
+                    listed = await asyncio.to_thread(list_users, sessions)
+                    return page(request, "users.html", user=user, users=listed, roles=ROLES, message=message)
                 await asyncio.to_thread(
                     add_user,
                     sessions,

@@ -59,6 +59,14 @@ def add_user(
         return user.id
 
 
+def remove_user(sessions: sessionmaker[Session], username: str) -> None:
+    with sessions.begin() as session:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            raise UserError(f"no user {username!r}")
+        session.delete(user)
+
+
 def list_users(sessions: sessionmaker[Session]) -> list[dict]:
     with sessions.begin() as session:
         return [

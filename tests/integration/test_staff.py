@@ -129,6 +129,14 @@ def test_only_an_admin_manages_users(base_url: str) -> None:
         assert added.status_code == 200 and "newstaff" in added.text
     with client(base_url) as http:
         assert sign_in(http, "newstaff", "a long password").status_code == 303
+    with client(base_url) as http:
+        sign_in(http, "root")
+        token = csrf_of(http.get("/staff/users").text)
+        removed = http.post("/staff/users", data={"csrf": token, "remove": "newstaff"})
+        assert removed.status_code == 200 and "newstaff" not in removed.text
+        assert http.post("/staff/users", data={"csrf": token, "remove": "root"}).status_code == 400
+    with client(base_url) as http:
+        assert sign_in(http, "newstaff", "a long password").status_code == 401
 
 
 def test_a_post_without_the_csrf_token_is_refused(base_url: str, seeded: Seeded) -> None:
