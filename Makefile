@@ -71,6 +71,7 @@ eval: install model
 	$(VENV)/bin/python scripts/eval_nlu.py
 	$(VENV)/bin/python scripts/eval_safety.py
 	$(VENV)/bin/python scripts/eval_values.py
+	$(VENV)/bin/python scripts/eval_anonymise.py
 	$(VENV)/bin/python scripts/eval_care.py
 
 bench: install model

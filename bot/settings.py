@@ -49,6 +49,14 @@ class Settings:
     # How a client reaches a person, told to anyone who has not agreed to the companion.
     # None: "your case worker or your program's office", in the client's language.
     program_contact: str | None = None
+    # Staff pages. The pseudonym key keeps client pseudonyms stable across exports; without a
+    # session secret a random one is made at start (sign-ins then end at a restart).
+    pseudonym_key: str | None = field(default=None, repr=False)
+    session_secret: str | None = field(default=None, repr=False)
+    login_max_failures: int = 5
+    login_window_minutes: float = 15.0
+    # The address staff use; https:// makes the session cookie Secure.
+    public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,4 +77,9 @@ class Settings:
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", defaults.max_message_chars),
             checkin_gap_minutes=_float(env, "CHECKIN_GAP_MINUTES", defaults.checkin_gap_minutes),
             program_contact=env.get("PROGRAM_CONTACT") or None,
+            pseudonym_key=env.get("PSEUDONYM_KEY") or None,
+            session_secret=env.get("SESSION_SECRET") or None,
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", defaults.login_max_failures),
+            login_window_minutes=_float(env, "LOGIN_WINDOW_MINUTES", defaults.login_window_minutes),
+            public_url=(env.get("PUBLIC_URL") or defaults.public_url).rstrip("/"),
         )

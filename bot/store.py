@@ -67,6 +67,10 @@ class Store(ClientTermsStore):
         self._sessions = sessions
 
     @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self._sessions
+
+    @property
     def engine(self) -> Engine:
         return self._sessions.kw["bind"]
 

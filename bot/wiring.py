@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 
 from actions.values import ValueDetector
+from bot.anonymise import shared_anonymiser
 from bot.db import make_engine, make_sessionmaker
 from bot.gateway import Gateway
 from bot.hub import Hub
 from bot.rasa_client import RasaClient
 from bot.safety.screen import SafetyScreen
 from bot.settings import Settings
+from bot.staff.wiring import build_staff_app
 from bot.store import Store
 from bot.web.app import create_app
 
@@ -34,11 +37,16 @@ def build_app(settings: Settings) -> Starlette:
         values=ValueDetector(),
         hub=hub,
     )
-    app = create_app(gateway, hub)
+    anonymiser = shared_anonymiser()
+    staff = build_staff_app(settings, gateway.store.sessions, anonymiser)
+    app = create_app(gateway, hub, staff=staff)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # The anonymiser's name lists take a few seconds: load them before staff need them.
+        loading = asyncio.create_task(asyncio.to_thread(anonymiser.load))
         yield
+        await loading
         await rasa.aclose()
         engine.dispose()
 

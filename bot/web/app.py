@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -63,7 +63,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(gateway: Gateway, hub: Hub) -> Starlette:
+def create_app(gateway: Gateway, hub: Hub, staff: ASGIApp | None = None) -> Starlette:
     async def demo_page(request: Request) -> Response:
         return FileResponse(STATIC_DIR / "demo.html", media_type="text/html")
 
@@ -106,6 +106,7 @@ def create_app(gateway: Gateway, hub: Hub) -> Starlette:
             Route("/widget/session", new_session, methods=["POST"]),
             Route("/healthz", healthz),
             WebSocketRoute("/widget/ws", widget_socket),
+            *([Mount("/staff", app=staff)] if staff is not None else []),
         ],
         middleware=[
             Middleware(SecurityHeaders),

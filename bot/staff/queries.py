@@ -1,0 +1,334 @@
+"""What the staff pages and the export read: conversations (one check-in each), transcripts,
+trends; and what they write: review notes and the audit log. Worker users are scoped to their
+own clients here, in every query, not in the templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.models import (
+    CheckIn,
+    Client,
+    ClientValue,
+    Escalation,
+    Message,
+    ReviewNote,
+    TranscriptView,
+    Worker,
+)
+from bot.pseudonym import pseudonym
+from bot.staff.auth import SignedIn
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: dt.date | None = None
+    until: dt.date | None = None
+    channel: str | None = None
+    escalated: bool | None = None
+
+
+@dataclass
+class Conversation:
+    checkin_id: int
+    client: str  # pseudonym
+    client_id: int
+    channel: str
+    started_at: dt.datetime
+    messages: int = 0
+    top_level: str | None = None
+    levels: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Line:
+    id: int
+    at: dt.datetime
+    sender: str
+    text: str
+    risk_level: str | None
+    escalation: dict | None
+
+
+@dataclass
+class Transcript:
+    conversation: Conversation
+    lines: list[Line]
+    notes: list[dict]
+    anonymised: bool
+
+
+def known_names(session: Session) -> list[str]:
+    """Names the system knows and the anonymiser always removes: workers' names, and the client
+    names and contacts a program stores (wired in `extra_known_names`)."""
+    names = list(session.scalars(select(Worker.name)))
+    return names + list(extra_known_names(session))
+
+
+def extra_known_names(session: Session) -> Iterable[str]:
+    """Clients' preferred names and their contacts, once the schema stores them."""
+    return ()
+
+
+def mood_series(session: Session) -> list[tuple[str, float]]:
+    """Mean recorded mood per week, once the schema records mood; empty hides the chart."""
+    return []
+
+
+class Review:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        pseudonym_key: str,
+        anonymise: Callable[[str, list[str]], str],
+    ) -> None:
+        self._sessions = sessions
+        self._key = pseudonym_key
+        self._anonymise = anonymise
+
+    # --- scope ------------------------------------------------------------------------------
+    @staticmethod
+    def _scoped(query: Select, user: SignedIn, client_column) -> Select:  # type: ignore[no-untyped-def]
+        if user.role == "worker":
+            if user.worker_id is None:
+                return query.where(false())
+            mine = select(Client.id).where(Client.worker_id == user.worker_id)
+            return query.where(client_column.in_(mine))
+        return query
+
+    def sees_raw_text(self, user: SignedIn) -> bool:
+        # A case worker reads their own clients' words; staff and admins only anonymised text.
+        return user.role == "worker"
+
+    # --- conversations ----------------------------------------------------------------------
+    def _bounds(self, session: Session, checkin: CheckIn) -> tuple[dt.datetime, dt.datetime | None]:
+        following = session.scalar(
+            select(CheckIn.started_at)
+            .where(CheckIn.client_id == checkin.client_id, CheckIn.started_at > checkin.started_at)
+            .order_by(CheckIn.started_at)
+            .limit(1)
+        )
+        return checkin.started_at - dt.timedelta(seconds=5), following
+
+    def _window(self, query: Select, column, bounds) -> Select:  # type: ignore[no-untyped-def]
+        start, end = bounds
+        query = query.where(column >= start)
+        return query.where(column < end) if end is not None else query
+
+    def conversations(self, user: SignedIn, filters: Filters, limit: int = 200) -> list[Conversation]:
+        query = select(CheckIn).order_by(CheckIn.started_at.desc())
+        query = self._scoped(query, user, CheckIn.client_id)
+        if filters.since:
+            query = query.where(CheckIn.started_at >= dt.datetime.combine(filters.since, dt.time()))
+        if filters.until:
+            end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time())
+            query = query.where(CheckIn.started_at < end)
+        if filters.channel:
+            query = query.where(CheckIn.channel == filters.channel)
+        found = []
+        with self._sessions.begin() as session:
+            for checkin in session.scalars(
+                query.limit(limit * 3 if filters.escalated is not None else limit)
+            ):
+                conversation = self._conversation(session, checkin)
+                if filters.escalated is not None and bool(conversation.levels) != filters.escalated:
+                    continue
+                found.append(conversation)
+                if len(found) >= limit:
+                    break
+        return found
+
+    def _conversation(self, session: Session, checkin: CheckIn) -> Conversation:
+        bounds = self._bounds(session, checkin)
+        count = session.scalar(
+            self._window(
+                select(func.count()).select_from(Message).where(Message.client_id == checkin.client_id),
+                Message.created_at,
+                bounds,
+            )
+        )
+        levels = list(
+            session.scalars(
+                self._window(
+                    select(Escalation.level).where(Escalation.client_id == checkin.client_id),
+                    Escalation.created_at,
+                    bounds,
+                )
+            )
+        )
+        order = ["concern", "urgent", "emergency"]
+        return Conversation(
+            checkin_id=checkin.id,
+            client=pseudonym(checkin.client_id, self._key),
+            client_id=checkin.client_id,
+            channel=checkin.channel,
+            started_at=_aware(checkin.started_at),
+            messages=count or 0,
+            top_level=max(levels, key=order.index) if levels else None,
+            levels=levels,
+        )
+
+    def transcript(self, user: SignedIn, checkin_id: int) -> Transcript | None:
+        """The conversation as `user` may see it, or None if it is not theirs to see. Every
+        transcript returned is written to the audit log in the same transaction."""
+        anonymised = not self.sees_raw_text(user)
+        with self._sessions.begin() as session:
+            query = self._scoped(select(CheckIn).where(CheckIn.id == checkin_id), user, CheckIn.client_id)
+            checkin = session.scalars(query).first()
+            if checkin is None:
+                return None
+            conversation = self._conversation(session, checkin)
+            bounds = self._bounds(session, checkin)
+            messages = session.scalars(
+                self._window(
+                    select(Message).where(Message.client_id == checkin.client_id).order_by(Message.id),
+                    Message.created_at,
+                    bounds,
+                )
+            ).all()
+            escalations = {
+                e.message_id: e
+                for e in session.scalars(select(Escalation).where(Escalation.client_id == checkin.client_id))
+            }
+            names = known_names(session) if anonymised else []
+            lines = []
+            for message in messages:
+                escalation = escalations.get(message.id)
+                lines.append(
+                    Line(
+                        id=message.id,
+                        at=_aware(message.created_at),
+                        sender=message.sender,
+                        text=self._anonymise(message.text, names) if anonymised else message.text,
+                        risk_level=message.risk_level,
+                        escalation=escalation
+                        and {
+                            "level": escalation.level,
+                            "cues": list(escalation.cues or []),
+                            "source": escalation.source,
+                            "status": escalation.status,
+                            "acknowledged_at": escalation.acknowledged_at
+                            and _aware(escalation.acknowledged_at),
+                        },
+                    )
+                )
+            notes = [
+                {
+                    "tag": n.tag,
+                    "note": self._anonymise(n.note, names) if anonymised and n.note else n.note,
+                    "at": _aware(n.created_at),
+                }
+                for n in session.scalars(
+                    select(ReviewNote).where(ReviewNote.checkin_id == checkin.id).order_by(ReviewNote.id)
+                )
+            ]
+            session.add(
+                TranscriptView(
+                    user_id=user.id,
+                    username=user.username,
+                    checkin_id=checkin.id,
+                    client_id=checkin.client_id,
+                    anonymised=anonymised,
+                )
+            )
+        return Transcript(conversation, lines, notes, anonymised)
+
+    def add_note(self, user: SignedIn, checkin_id: int, tag: str | None, note: str | None) -> bool:
+        with self._sessions.begin() as session:
+            query = self._scoped(select(CheckIn.id).where(CheckIn.id == checkin_id), user, CheckIn.client_id)
+            if session.scalar(query) is None:
+                return False
+            session.add(ReviewNote(checkin_id=checkin_id, user_id=user.id, tag=tag, note=note))
+            return True
+
+    def channels(self) -> list[str]:
+        with self._sessions.begin() as session:
+            return sorted(set(session.scalars(select(CheckIn.channel))))
+
+    # --- trends -----------------------------------------------------------------------------
+    def trends(self, user: SignedIn) -> dict:
+        with self._sessions.begin() as session:
+            starts = session.scalars(self._scoped(select(CheckIn.started_at), user, CheckIn.client_id))
+            weeks = Counter(_aware(s).strftime("%G-W%V") for s in starts)
+            escalations = session.scalars(self._scoped(select(Escalation), user, Escalation.client_id)).all()
+            by_level = Counter(e.level for e in escalations)
+            waits = sorted(
+                (_aware(e.acknowledged_at) - _aware(e.created_at)).total_seconds() / 60
+                for e in escalations
+                if e.acknowledged_at is not None
+            )
+            values = Counter(
+                session.scalars(self._scoped(select(ClientValue.value), user, ClientValue.client_id))
+            )
+            mood = mood_series(session)
+        return {
+            "checkins_per_week": sorted(weeks.items()),
+            "escalations_by_level": [
+                (level, by_level.get(level, 0)) for level in ("concern", "urgent", "emergency")
+            ],
+            "acknowledge_minutes": {
+                "count": len(waits),
+                "median": statistics.median(waits) if waits else None,
+                "p90": _percentile(waits, 0.9) if waits else None,
+                "unacknowledged": sum(1 for e in escalations if e.acknowledged_at is None),
+            },
+            "values": values.most_common(12),
+            "mood": mood,
+        }
+
+    # --- export -----------------------------------------------------------------------------
+    def export(self, since: dt.date) -> Iterable[dict]:
+        """Every conversation since `since`, anonymised, with the client as a pseudonym."""
+        start = dt.datetime.combine(since, dt.time())
+        with self._sessions.begin() as session:
+            ids = list(
+                session.scalars(
+                    select(CheckIn.id).where(CheckIn.started_at >= start).order_by(CheckIn.started_at)
+                )
+            )
+            names = known_names(session)
+        for checkin_id in ids:
+            with self._sessions.begin() as session:
+                checkin = session.get_one(CheckIn, checkin_id)
+                conversation = self._conversation(session, checkin)
+                messages = session.scalars(
+                    self._window(
+                        select(Message).where(Message.client_id == checkin.client_id).order_by(Message.id),
+                        Message.created_at,
+                        self._bounds(session, checkin),
+                    )
+                ).all()
+                yield {
+                    "conversation": checkin_id,
+                    "client": conversation.client,
+                    "channel": conversation.channel,
+                    "started_at": conversation.started_at.isoformat(),
+                    "escalation_levels": conversation.levels,
+                    "messages": [
+                        {
+                            "at": _aware(m.created_at).isoformat(),
+                            "sender": m.sender,
+                            "risk_level": m.risk_level,
+                            "text": self._anonymise(m.text, names),
+                        }
+                        for m in messages
+                    ],
+                }
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an ordered list."""
+    rank = max(1, min(len(ordered), int(-(-fraction * len(ordered) // 1))))
+    return ordered[rank - 1]
