@@ -238,7 +238,10 @@ class CaseStore:
                 claimed = list(rows)
             else:
                 claimed = []
-                for row in session.scalars(due).all():
+                # Others may take some of the same candidates first: look a little further.
+                for row in session.scalars(due.limit(limit * 5)).all():
+                    if len(claimed) == limit:
+                        break
                     taken = session.execute(
                         update(AlertOutbox)
                         .where(
