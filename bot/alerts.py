@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import socket
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from bot.casework import CaseStore, OutboxItem
+from bot.casework import CaseStore, Event, OutboxItem
 from bot.models import utcnow
 from bot.pseudonym import pseudonym
 from bot.settings import Settings
@@ -63,6 +66,13 @@ class AlertLoop:
         self._texts = texts or load_texts()
         self._sender: ChatSender | None = None
         self._wake = asyncio.Event()
+        # Own database threads: alerts never queue behind conversation traffic for a thread.
+        self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="alerts")
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    async def _db(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, functools.partial(call, *args, **kwargs))
 
     def attach(self, sender: ChatSender) -> None:
         """Deliver through this Telegram sender; until one is attached, rows wait in the outbox."""
@@ -81,30 +91,50 @@ class AlertLoop:
         return dt.timedelta(minutes=minutes)
 
     async def run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("alert delivery failed")
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._settings.alert_poll_seconds)
+        """Claim and start what is due whenever woken (or every poll); deliveries run side by
+        side, so a slow send never holds up the next alert."""
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    await self._claim_and_start()
+                except Exception:
+                    log.exception("alert outbox not read")
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._settings.alert_poll_seconds)
+        finally:
+            for task in list(self._inflight):
+                task.cancel()
+            self._threads.shutdown(wait=False)
 
     async def tick(self) -> int:
-        """Deliver every row due now; returns how many were claimed."""
+        """Deliver every row due now and wait for it; returns how many were claimed."""
+        tasks = await self._claim_and_start()
+        await asyncio.gather(*tasks)
+        return len(tasks)
+
+    async def settle(self) -> None:
+        """Wait for the deliveries under way to finish (and record what they did)."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+    async def _claim_and_start(self) -> list[asyncio.Task[None]]:
         if self._sender is None:
-            return 0
+            return []
         now = self._clock()
-        items = await asyncio.to_thread(self._casework.claim_due, self._owner, now, self._lease)
-        await asyncio.gather(*(self._deliver(item, now) for item in items))
-        return len(items)
+        items = await self._db(self._casework.claim_due, self._owner, now, self._lease)
+        tasks = [asyncio.create_task(self._deliver(item, now)) for item in items]
+        self._inflight.update(tasks)
+        for task in tasks:
+            task.add_done_callback(self._inflight.discard)
+        return tasks
 
     async def _deliver(self, item: OutboxItem, now: dt.datetime) -> None:
         try:
             await self._deliver_step(item, now)
         except Exception as exc:
             log.exception("alert %s could not be delivered", item.id)
-            await asyncio.to_thread(
+            await self._db(
                 self._casework.step_failed, item.id, now, repr(exc), now + self._backoff(item)
             )
 
@@ -113,26 +143,24 @@ class AlertLoop:
         store = self._casework
         paged = item.kind == "alert"
         if paged and item.escalation_status in ("acknowledged", "resolved"):
-            await asyncio.to_thread(store.close, item.id, now)
+            await self._db(store.close, item.id, now)
             return
-        ladder = await asyncio.to_thread(
-            store.ladder, item.client_id, self._settings.supervisor_chat_id
-        )
+        ladder = await self._db(store.ladder, item.client_id, self._settings.supervisor_chat_id)
         steps = [i for i in range(item.step, len(ladder)) if ladder[i]]
         if not paged and item.step == 0:
             steps = steps[:1]
         if not steps:
             if item.step == 0:
-                await asyncio.to_thread(
-                    store.step_failed, item.id, now, "no one to tell", now + NO_RECIPIENT_RETRY
-                )
+                await self._db(store.step_failed, item.id, now, "no one to tell", now + NO_RECIPIENT_RETRY)
             else:
-                await asyncio.to_thread(store.close, item.id, now)
+                await self._db(store.close, item.id, now)
             return
         step = steps[0]
-        already = await asyncio.to_thread(store.sent_chats, item.id, step)
+        # Only a retry can find some chats of this step already told.
+        already = await self._db(store.sent_chats, item.id, step) if item.attempts else set()
+        events: list[Event] = []
         if step > 0 and not already:
-            await asyncio.to_thread(store.record, item.id, "escalated", step, now=now)
+            events.append(Event("escalated", step, at=now))
         text, buttons = self.compose(item, step, now)
         failed = False
         for chat_id, worker_id in ladder[step]:
@@ -142,27 +170,22 @@ class AlertLoop:
                 message_id = await self._sender.send(chat_id, text, buttons=buttons, silent=not paged)
             except DeliveryFailed as exc:
                 failed = True
-                await asyncio.to_thread(
-                    store.record, item.id, "failed", step, chat_id=chat_id, worker_id=worker_id,
-                    detail=str(exc), now=now,
-                )
+                events.append(Event("failed", step, chat_id, worker_id, detail=str(exc), at=now))
                 continue
-            await asyncio.to_thread(
-                store.record, item.id, "sent", step, chat_id=chat_id, worker_id=worker_id,
-                telegram_message_id=message_id, now=self._clock(),
-            )
+            events.append(Event("sent", step, chat_id, worker_id, message_id, at=self._clock()))
         if failed:
-            await asyncio.to_thread(
-                store.step_failed, item.id, now, "a send failed", now + self._backoff(item)
+            await self._db(
+                store.step_failed, item.id, now, "a send failed", now + self._backoff(item), events
             )
             return
         later = [i for i in range(step + 1, len(ladder)) if ladder[i]] if paged else []
-        await asyncio.to_thread(
+        await self._db(
             store.step_delivered,
             item.id,
             now,
             next_step=later[0] if later else step,
             next_at=now + self.ack_window(item.level) if later else None,
+            events=events,
         )
 
     def _backoff(self, item: OutboxItem) -> dt.timedelta:

@@ -7,6 +7,7 @@ transaction per method, synchronous, run by callers in a worker thread.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,26 @@ class OutboxItem:
     # The escalation's level and status when the row was claimed (None for rows without one).
     level: str | None
     escalation_status: str | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of an alert's life, written to `alert_deliveries`."""
+
+    event: str  # sent | failed | escalated | acknowledged
+    step: int
+    chat_id: int | None = None
+    worker_id: int | None = None
+    telegram_message_id: int | None = None
+    detail: str | None = None
+    at: dt.datetime | None = None
+
+    def row(self, outbox_id: int) -> AlertDelivery:
+        return AlertDelivery(
+            outbox_id=outbox_id, event=self.event, step=self.step, chat_id=self.chat_id,
+            worker_id=self.worker_id, telegram_message_id=self.telegram_message_id,
+            detail=self.detail, created_at=self.at or utcnow(),
+        )
 
 
 class CaseStore:
@@ -279,32 +300,18 @@ class CaseStore:
                 )
             )
 
-    def record(
+    def step_delivered(
         self,
         outbox_id: int,
-        event: str,
-        step: int,
+        now: dt.datetime,
         *,
-        chat_id: int | None = None,
-        worker_id: int | None = None,
-        telegram_message_id: int | None = None,
-        detail: str | None = None,
-        now: dt.datetime | None = None,
-    ) -> None:
-        with self._sessions.begin() as session:
-            session.add(
-                AlertDelivery(
-                    outbox_id=outbox_id, event=event, step=step, chat_id=chat_id,
-                    worker_id=worker_id, telegram_message_id=telegram_message_id, detail=detail,
-                    created_at=now or utcnow(),
-                )
-            )
-
-    def step_delivered(
-        self, outbox_id: int, now: dt.datetime, *, next_step: int, next_at: dt.datetime | None
+        next_step: int,
+        next_at: dt.datetime | None,
+        events: Sequence[Event] = (),
     ) -> None:
         """A step went out: wait for the next one at `next_at`, or close the row (None)."""
         with self._sessions.begin() as session:
+            session.add_all(event.row(outbox_id) for event in events)
             row = session.get_one(AlertOutbox, outbox_id)
             row.delivered_at = row.delivered_at or now
             row.attempts = 0
@@ -321,8 +328,16 @@ class CaseStore:
                     escalation.status = "alerted"
                     escalation.alerted_at = now
 
-    def step_failed(self, outbox_id: int, now: dt.datetime, error: str, retry_at: dt.datetime) -> None:
+    def step_failed(
+        self,
+        outbox_id: int,
+        now: dt.datetime,
+        error: str,
+        retry_at: dt.datetime,
+        events: Sequence[Event] = (),
+    ) -> None:
         with self._sessions.begin() as session:
+            session.add_all(event.row(outbox_id) for event in events)
             row = session.get_one(AlertOutbox, outbox_id)
             row.attempts += 1
             row.last_error = error[:500]

@@ -102,6 +102,7 @@ async def urgent_alert(tg: TelegramGateway) -> tuple[int, dict]:
     replies = await say(tg, "I want to kill myself", count=5)
     assert any("988" in text for text in replies)
     [alert] = await tg.api.wait_for(lambda: alert_to(tg, WORKER))
+    await tg.alerts.settle()
     return client_id, alert
 
 
@@ -151,11 +152,13 @@ async def test_an_alert_nobody_acknowledges_climbs_to_on_call_then_the_superviso
     tg.clock.advance(minutes=0.2)
     tg.alerts.wake()
     [on_call] = await tg.api.wait_for(lambda: alert_to(tg, ON_CALL))
+    await tg.alerts.settle()
     assert "Not acknowledged within 5 minutes" in on_call["text"]
     assert alert_to(tg, SUPERVISOR_CHAT) == []
     tg.clock.advance(minutes=5.1)
     tg.alerts.wake()
     [supervisor] = await tg.api.wait_for(lambda: alert_to(tg, SUPERVISOR_CHAT))
+    await tg.alerts.settle()
     assert "Acknowledge" in [label for label, _ in buttons_of(supervisor)]
     tg.clock.advance(minutes=60)
     await tg.alerts.tick()
@@ -174,6 +177,7 @@ async def test_an_emergency_climbs_after_two_minutes(tg: TelegramGateway) -> Non
     staff_team(tg)
     await say(tg, "I took all my pills")
     await tg.api.wait_for(lambda: alert_to(tg, WORKER))
+    await tg.alerts.settle()
     assert tg.rows(Escalation)[0].level == "emergency"
     tg.clock.advance(minutes=2.1)
     tg.alerts.wake()
@@ -184,6 +188,7 @@ async def test_a_client_with_no_worker_alerts_the_on_call_workers(tg: TelegramGa
     tg.casework.add_worker("Sam", ON_CALL, on_call=True)
     await say(tg, "I want to kill myself")
     await tg.api.wait_for(lambda: alert_to(tg, ON_CALL))
+    await tg.alerts.settle()
     tg.clock.advance(minutes=5.1)
     tg.alerts.wake()
     await tg.api.wait_for(lambda: alert_to(tg, SUPERVISOR_CHAT))

@@ -208,7 +208,7 @@ class FakeBotApi:
         assert self._arrived is not None
         offset = int(params.get("offset") or 0)
         # Long polling, cut short so a stopping bot is not kept waiting.
-        wait = min(float(params.get("timeout") or 0), 0.5)
+        wait = min(float(params.get("timeout") or 0), 0.1)
 
         def ready() -> list[dict[str, Any]]:
             return self._redeliver + [u for u in self._updates if u["update_id"] >= offset]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,6 +31,24 @@ from tests.support.bot_api import FakeBotApi
 
 TOKEN = "123456:TEST-token"
 SUPERVISOR_CHAT = -100500
+
+
+_template: Path | None = None
+
+
+def prepare(url: str) -> None:
+    """Bring the database to the newest schema; a new SQLite file is copied from one migrated
+    template instead of running the migrations for every test."""
+    global _template
+    path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if path is None or path.exists():
+        migrate(url)
+        return
+    if _template is None:
+        template = Path(tempfile.mkdtemp(prefix="companion-schema-")) / "template.db"
+        migrate(f"sqlite:///{template}")
+        _template = template
+    shutil.copyfile(_template, path)
 
 
 class Clock:
@@ -54,7 +75,7 @@ class TelegramGateway:
         public_url: str = "http://gateway.test",
         **settings: Any,
     ) -> None:
-        migrate(url)
+        prepare(url)
         self.engine = make_engine(url)
         self.sessions = make_sessionmaker(self.engine)
         self.hub = Hub()
