@@ -132,6 +132,8 @@ class Gateway:
         """When a client opens the chat: start a check-in if none is under way (the plain notice
         at first contact, a welcome back later); nothing while one is under way."""
         async with self._lock(client_id):
+            if self._takeover is not None and await self._takeover.holder(client_id) is not None:
+                return []  # a worker has the conversation: the companion does not start one
             stale = await asyncio.to_thread(
                 self._store.checkin_is_stale, client_id, self._checkin_gap
             )

@@ -221,6 +221,9 @@ async def test_takeover_both_ways_then_hand_back(tg: TelegramGateway, calls: lis
     await tg.api.wait_for(lambda: len(tg.rows(Escalation)) == 2)
     assert [e.level for e in tg.rows(Escalation)] == ["urgent", "emergency"]
 
+    # Reopening the chat does not wake the companion while the worker is there.
+    assert await tg.gateway.open_checkin(client_id, "telegram") == []
+
     tg.api.push(text_update(WORKER, "/handback"))
     await tg.api.wait_for(lambda: [t for t in tg.api.texts(CLIENT) if "handed this conversation back" in t])
     assert all(e.status == "resolved" for e in tg.rows(Escalation))
