@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot.casework import CaseStore
 from bot.db import make_engine, make_sessionmaker
@@ -32,6 +34,9 @@ def run_add(args: argparse.Namespace) -> int:
     casework, engine = _casework()
     try:
         worker = casework.add_worker(args.name, args.telegram_id, args.on_call)
+    except IntegrityError:
+        print(f"a worker with Telegram id {args.telegram_id} is already registered", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
     print(f"worker {worker.id} {worker.name}" + (" (on call)" if worker.on_call else ""))

@@ -26,6 +26,7 @@ def test_add_a_worker_list_clients_by_pseudonym_and_assign_one(
         client_id = store.client_for("telegram", "555123")
         assert main(["worker", "add", "--name", "Maria", "--telegram-id", "8001", "--on-call"]) == 0
         assert "Maria (on call)" in capsys.readouterr().out
+        assert main(["worker", "add", "--name", "Other", "--telegram-id", "8001"]) == 1
 
         assert main(["client", "list"]) == 0
         listing = capsys.readouterr().out

@@ -395,6 +395,7 @@ async def test_an_alert_written_before_a_restart_arrives_exactly_once(
     try:
         await asyncio.gather(second.alerts.tick(), third.alerts.tick())
         await api.wait_for(lambda: alert_to(second, WORKER))
+        await asyncio.gather(second.alerts.settle(), third.alerts.settle())
         await asyncio.gather(second.alerts.tick(), third.alerts.tick())
         assert len(alert_to(second, WORKER)) == 1
         assert [d.event for d in second.rows(AlertDelivery)] == ["sent"]

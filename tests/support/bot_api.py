@@ -129,7 +129,7 @@ class FakeBotApi:
     def texts(self, chat_id: int) -> list[str]:
         return [p["text"] for p in self.sent(chat_id)]
 
-    async def wait_for(self, check, timeout: float = 5.0):  # type: ignore[no-untyped-def]
+    async def wait_for(self, check, timeout: float = 15.0):  # type: ignore[no-untyped-def]
         """Wait until `check()` is truthy (calls arrive from another thread) and return it."""
         deadline = time.monotonic() + timeout
         while True:
