@@ -322,7 +322,8 @@ class CaseStore:
                 row.closed_at = now
             else:
                 row.next_attempt_at = next_at
-            if row.escalation_id is not None and row.kind == "alert":
+            # A concern's note is its alert; a follow-up's note leaves its escalation as it is.
+            if row.escalation_id is not None and row.kind in ("alert", "concern"):
                 escalation = session.get_one(Escalation, row.escalation_id)
                 if escalation.status == "open":
                     escalation.status = "alerted"

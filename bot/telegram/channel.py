@@ -233,8 +233,11 @@ class TelegramChannel:
             if client_id is None or not await self._takeover.hand_back(client_id, worker):
                 self.sender.post(message.chat.id, self._texts["worker_idle"])
             return
-        if command == "/start" or not text:
+        if command == "/start":
             self.sender.post(message.chat.id, self._texts["worker_idle"])
+            return
+        if not text:
+            self.sender.post(message.chat.id, self._texts["worker_text_only"])
             return
         replied = message.reply_to_message
         target = await self._client_named(replied.text if replied else None)

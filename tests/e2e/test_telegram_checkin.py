@@ -38,7 +38,8 @@ async def test_a_checkin_over_telegram_and_an_alert_to_the_on_call_worker(
             lambda: [p for p in bot_api.sent(WORKER) if "alert for" in p["text"]], timeout=30
         )
         assert "honestly I want to kill myself" in alert["text"]
-        assert any("988" in t for t in bot_api.texts(CLIENT))
+        # The alert may well arrive before the client's safety messages are all out.
+        await bot_api.wait_for(lambda: any("988" in t for t in bot_api.texts(CLIENT)), timeout=30)
         with engine.connect() as conn:
             channels = set(conn.execute(text(
                 "SELECT DISTINCT m.channel FROM messages m JOIN clients c ON c.id = m.client_id "

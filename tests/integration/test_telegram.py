@@ -402,3 +402,28 @@ async def test_an_alert_written_before_a_restart_arrives_exactly_once(
     finally:
         await second.stop()
         await third.stop()
+
+
+async def test_a_concern_reaches_the_worker_as_a_quiet_note(
+    tmp_path: Path, api: FakeBotApi, calls: list[dict]
+) -> None:
+    def distress(body: dict) -> list[dict]:
+        if body["message"] in ("/session_start", "/start_checkin"):
+            return default_replies(body)
+        return [{"custom": {"companion": {"signal": "distress", "level": "concern"}}}]
+
+    tg = await TelegramGateway(f"sqlite:///{tmp_path}/g.db", api, scripted_rasa(distress, calls)).start()
+    try:
+        staff_team(tg)
+        tg.api.push(text_update(CLIENT, "everything is grey and heavy"))
+        [note] = await tg.api.wait_for(
+            lambda: [p for p in tg.api.sent(WORKER) if p["text"].startswith("Concern (not urgent)")]
+        )
+        assert note["disable_notification"] in (True, "true", "True")
+        await tg.alerts.settle()
+        assert tg.rows(Escalation)[0].status == "alerted"
+        tg.clock.advance(minutes=30)
+        await tg.alerts.tick()
+        assert tg.api.sent(ON_CALL) == []
+    finally:
+        await tg.stop()
