@@ -49,7 +49,7 @@ def build_app(settings: Settings) -> Starlette:
     gateway.attach_takeover(takeover)
     telegram = None
     if settings.telegram_token:
-        # Imported only when configured: python-telegram-bot is not needed to run the widget.
+        # Imported only when configured: building the application is the costly part.
         from bot.telegram.channel import TelegramChannel  # noqa: PLC0415
 
         telegram = TelegramChannel(
