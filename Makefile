@@ -77,6 +77,10 @@ eval: install model
 bench: install model
 	$(VENV)/bin/python scripts/bench.py
 
+.PHONY: bench-alerts
+bench-alerts: install
+	$(VENV)/bin/python scripts/bench_alerts.py
+
 lock:
 	$(UV) pip compile --quiet --python $(PY310) --python-version 3.10 requirements/app.in -o requirements/app.lock
 	$(UV) pip compile --quiet --python $(PY310) --python-version 3.10 requirements/rasa.in -o requirements/rasa.lock

@@ -6,7 +6,9 @@ import argparse
 import importlib
 import sys
 
-SUBCOMMANDS = ("run", "serve", "migrate", "values", "assess", "anonymise", "user", "export")
+SUBCOMMANDS = (
+    "run", "serve", "migrate", "values", "assess", "anonymise", "user", "export", "worker", "client",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,8 +13,9 @@ import datetime as dt
 import logging
 import re
 import weakref
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -57,6 +58,20 @@ def message_frame(message: StoredMessage) -> Frame:
     }
 
 
+# Delivers stored messages to a client on a channel that is not watched through the hub.
+Delivery = Callable[[int, list[StoredMessage]], Awaitable[None]]
+
+
+class Takeover(Protocol):
+    """Whether a worker holds a client's conversation, and passing the client's words to them."""
+
+    async def holder(self, client_id: int) -> Any | None: ...
+
+    async def relay_to_worker(
+        self, holder: Any, client_id: int, message: StoredMessage, level: str
+    ) -> None: ...
+
+
 class Gateway:
     def __init__(
         self,
@@ -81,10 +96,35 @@ class Gateway:
         self._terms = ClientTerms(store=store)
         # One lock per client keeps each conversation's messages in order.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._deliveries: dict[str, Delivery] = {}
+        self._takeover: Takeover | None = None
+        self._outbox_listeners: list[Callable[[], None]] = []
 
     @property
     def store(self) -> Store:
         return self._store
+
+    def add_delivery(self, channel: str, deliver: Delivery) -> None:
+        """Every message stored for a client on `channel` is also handed to `deliver`."""
+        self._deliveries[channel] = deliver
+
+    def attach_takeover(self, takeover: Takeover) -> None:
+        self._takeover = takeover
+
+    def on_outbox(self, listener: Callable[[], None]) -> None:
+        """Called whenever something is written to the alert outbox (the alert loop wakes)."""
+        self._outbox_listeners.append(listener)
+
+    def _outbox_written(self) -> None:
+        for listener in self._outbox_listeners:
+            listener()
+
+    async def send_to_client(
+        self, client_id: int, channel: str, outgoing: list[Outgoing]
+    ) -> list[StoredMessage]:
+        """Store and deliver messages to a client outside a reply (a worker's words, a note)."""
+        async with self._lock(client_id):
+            return await self._send(client_id, channel, outgoing)
 
     def _lock(self, client_id: int) -> asyncio.Lock:
         lock = self._locks.get(client_id)
@@ -97,6 +137,8 @@ class Gateway:
         """When a client opens the chat: start a check-in if none is under way (the plain notice
         at first contact, a welcome back later); nothing while one is under way."""
         async with self._lock(client_id):
+            if self._takeover is not None and await self._takeover.holder(client_id) is not None:
+                return []  # a worker has the conversation: the companion does not start one
             before_consent = await asyncio.to_thread(self._consent.on_open, client_id)
             if before_consent is not None:
                 return await self._send(client_id, channel, before_consent)
@@ -136,7 +178,11 @@ class Gateway:
             new_checkin = await asyncio.to_thread(
                 self._store.touch_checkin, client_id, channel, self._checkin_gap
             )
-            outgoing = await self._respond(client_id, inbound, new_checkin)
+            holder = await self._takeover.holder(client_id) if self._takeover else None
+            if holder is not None:
+                outgoing = await self._respond_during_takeover(client_id, inbound, holder)
+            else:
+                outgoing = await self._respond(client_id, inbound, new_checkin)
             return await self._send(client_id, channel, outgoing)
 
     async def _without_consent(
@@ -146,6 +192,7 @@ class Gateway:
         turn = await asyncio.to_thread(
             self._consent.handle, client_id, channel, text, client_msg_id
         )
+        self._outbox_written()  # a risk cue before consent is alerted like any other
         self._hub.publish(
             client_id, {"type": "ack", "client_msg_id": client_msg_id, "id": turn.inbound.id}
         )
@@ -158,6 +205,25 @@ class Gateway:
         """A gateway text in the client's language (English when there is no translation)."""
         translated = self._texts.get(language or "en")
         return translated[key] if isinstance(translated, dict) and key in translated else self._texts[key]
+    async def _respond_during_takeover(
+        self, client_id: int, inbound: StoredMessage, holder: Any
+    ) -> list[Outgoing]:
+        """A worker holds the conversation: the companion is quiet, the screen still runs."""
+        assert self._takeover is not None
+        assessment = await self._assess(client_id, inbound)
+        await self._takeover.relay_to_worker(holder, client_id, inbound, assessment.level)
+        if assessment.level == "none":
+            return []
+        await asyncio.to_thread(
+            self._store.record_escalation,
+            client_id=client_id,
+            message=inbound,
+            level=assessment.level,
+            cues=list(assessment.cues),
+            source="screen",
+        )
+        self._outbox_written()
+        return self._safety_messages(assessment.level, assessment.language)
 
     async def _respond(
         self, client_id: int, inbound: StoredMessage, new_checkin: bool
@@ -175,12 +241,14 @@ class Gateway:
                 cues=list(assessment.cues),
                 source="screen",
             )
+            self._outbox_written()
             return self._safety_messages(assessment.level, assessment.language)
 
         if await asyncio.to_thread(self._store.open_risk_level, client_id) in PAGED_LEVELS:
             await asyncio.to_thread(
                 self._store.record_risk_followup, client_id=client_id, message=inbound
             )
+            self._outbox_written()
 
         if len(inbound.text) > self._settings.max_message_chars:
             return [Outgoing(self._text("message_too_long", language))]
@@ -273,11 +341,13 @@ class Gateway:
                     cues=["dialogue_distress"],
                     source="dialogue",
                 )
+                self._outbox_written()
                 outgoing += self._safety_messages(level, assessment.language)
             elif signal.get("signal") == "person_request":
                 await asyncio.to_thread(
                     self._store.record_person_request, client_id=client_id, message=inbound
                 )
+                self._outbox_written()
             if reply.text:
                 outgoing.append(Outgoing(reply.text, reply.buttons))
         return outgoing
@@ -294,6 +364,9 @@ class Gateway:
         stored = await asyncio.to_thread(self._store.store_outbound, client_id, channel, outgoing)
         for message in stored:
             self._hub.publish(client_id, message_frame(message))
+        deliver = self._deliveries.get(channel)
+        if deliver is not None:
+            await deliver(client_id, stored)
         return stored
 
     async def health(self) -> dict[str, Any]:

@@ -141,6 +141,9 @@ class Escalation(Base):
     alerted_at: Mapped[dt.datetime | None]
     acknowledged_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
+    acknowledged_by: Mapped[int | None] = mapped_column(
+        ForeignKey("workers.id", ondelete="SET NULL")
+    )
 
 
 class AlertOutbox(Base):
@@ -161,6 +164,13 @@ class AlertOutbox(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Step of the ladder the row is at: 0 the client's worker, 1 on-call workers, 2 supervisor.
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    # A gateway delivering the row holds it until `claimed_until`, so replicas never double-send.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[dt.datetime | None]
+    # Nothing more to do: a note delivered, an alert acknowledged or the ladder's end reached.
+    closed_at: Mapped[dt.datetime | None]
 
 
 class ClientValue(Base):
@@ -232,3 +242,41 @@ class ReviewNote(Base):
     tag: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+class AlertDelivery(Base):
+    """Each step of an alert's life: sent or failed to a chat, escalated a step, acknowledged."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (Index("ix_alert_deliveries_outbox_id", "outbox_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("alert_outbox.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(16))  # sent | failed | escalated | acknowledged
+    step: Mapped[int] = mapped_column(Integer)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Handoff(Base):
+    """A worker holding a client's conversation. `active_client_id` is set only while it lasts,
+    and is unique, so a conversation has at most one worker at a time."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"))
+    active_client_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None]
+
+
+class TelegramUpdate(Base):
+    """Telegram update ids already taken for processing: a redelivered update is handled once."""
+
+    __tablename__ = "telegram_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

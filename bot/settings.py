@@ -31,6 +31,18 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    return None if raw is None or raw == "" else _int(env, name, 0)
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (env.get(name) or default).strip().lower()
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///var/companion.db"
@@ -55,8 +67,22 @@ class Settings:
     session_secret: str | None = field(default=None, repr=False)
     login_max_failures: int = 5
     login_window_minutes: float = 15.0
-    # The address staff use; https:// makes the session cookie Secure.
+    # Telegram: "webhook" (needs PUBLIC_URL) or "polling" for small installs.
+    telegram_mode: str = "webhook"
+    # A self-hosted Bot API server (or the tests' one) can stand in for Telegram.
+    telegram_api_base_url: str = "https://api.telegram.org"
+    # Checked against X-Telegram-Bot-Api-Secret-Token; None derives one from the token.
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    # Where clients' browsers, staff and Telegram reach the gateway (webhook, staff page links);
+    # https:// makes the staff session cookie Secure.
     public_url: str = "http://127.0.0.1:8000"
+    # The supervisor's Telegram chat: the last step of an alert nobody acknowledges.
+    supervisor_chat_id: int | None = None
+    # Minutes a paged alert waits for an acknowledgement before it goes one step up.
+    ack_minutes_urgent: float = 5.0
+    ack_minutes_emergency: float = 2.0
+    # How often each gateway looks for alerts written by another gateway.
+    alert_poll_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -81,5 +107,16 @@ class Settings:
             session_secret=env.get("SESSION_SECRET") or None,
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", defaults.login_max_failures),
             login_window_minutes=_float(env, "LOGIN_WINDOW_MINUTES", defaults.login_window_minutes),
+            telegram_mode=_choice(env, "TELEGRAM_MODE", defaults.telegram_mode, ("webhook", "polling")),
+            telegram_api_base_url=(
+                env.get("TELEGRAM_API_BASE_URL") or defaults.telegram_api_base_url
+            ).rstrip("/"),
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             public_url=(env.get("PUBLIC_URL") or defaults.public_url).rstrip("/"),
+            supervisor_chat_id=_optional_int(env, "SUPERVISOR_CHAT_ID"),
+            ack_minutes_urgent=_float(env, "ACK_MINUTES_URGENT", defaults.ack_minutes_urgent),
+            ack_minutes_emergency=_float(
+                env, "ACK_MINUTES_EMERGENCY", defaults.ack_minutes_emergency
+            ),
+            alert_poll_seconds=_float(env, "ALERT_POLL_SECONDS", defaults.alert_poll_seconds),
         )

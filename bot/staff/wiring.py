@@ -19,12 +19,9 @@ log = logging.getLogger(__name__)
 
 
 def build_staff_app(settings: Settings, sessions: sessionmaker[Session], anonymiser: Anonymiser) -> Starlette:
-    key = settings.pseudonym_key
-    if not key:
-        # Pseudonyms then change at each start; exports refuse to run without the setting.
-        log.warning("PSEUDONYM_KEY is not set: staff pages use a random key until restart")
-        key = secrets.token_hex(32)
-    review = Review(sessions, pseudonym_key=key, anonymise=anonymiser.anonymise)
+    if not settings.pseudonym_key:
+        raise ValueError("the staff pages need a pseudonym key (bot.wiring.with_pseudonym_key)")
+    review = Review(sessions, pseudonym_key=settings.pseudonym_key, anonymise=anonymiser.anonymise)
     auth = Authenticator(
         sessions,
         max_failures=settings.login_max_failures,

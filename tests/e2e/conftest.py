@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.stack import MODEL_PATH, Stack
+from tests.support.bot_api import FakeBotApi
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -24,12 +25,29 @@ CHROMIUM_ARGS = [
 
 
 
+TELEGRAM_TOKEN = "654321:E2E-token"
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def bot_api() -> Iterator[FakeBotApi]:
+    """The Bot API server on loopback that the stack's gateway polls for Telegram updates."""
+    server = FakeBotApi(TELEGRAM_TOKEN).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, bot_api: FakeBotApi) -> Iterator[Stack]:
     if not MODEL_PATH.exists():
         pytest.fail(f"no trained model at {MODEL_PATH}: `make test` trains it first")
+    telegram = {
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_MODE": "polling",
+        "TELEGRAM_API_BASE_URL": bot_api.base_url,
+        "PSEUDONYM_KEY": "e2e-pseudonym-key",
+    }
     running = Stack.in_workdir(
-        tmp_path_factory.mktemp("stack"), extra_env={"PROGRAM_NAME": "Harbor Housing"}
+        tmp_path_factory.mktemp("stack"), extra_env={"PROGRAM_NAME": "Harbor Housing", **telegram}
     )
     running.start()
     yield running

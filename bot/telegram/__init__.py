@@ -1,0 +1,1 @@
+"""Telegram for clients and workers, through python-telegram-bot, inside the gateway."""
