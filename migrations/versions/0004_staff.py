@@ -1,6 +1,6 @@
 """staff pages: failed sign-ins, transcript audit log, review notes
 
-Revision ID: 0003_staff
+Revision ID: 0004_staff
 Revises: 0003_consent_language
 """
 from alembic import op

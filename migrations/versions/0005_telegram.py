@@ -1,6 +1,6 @@
 """telegram updates, handoffs, alert deliveries and the alert ladder
 
-Revision ID: 0003_telegram
+Revision ID: 0005_telegram
 Revises: 0004_staff
 """
 from alembic import op
