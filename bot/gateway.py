@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from actions.values import ValueDetector
+from bot.controls import ClientControls
 from bot.hub import Frame, Hub
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from bot.safety.screen import Assessment, SafetyScreen, safety_reply
@@ -65,6 +66,7 @@ class Gateway:
         values: ValueDetector,
         hub: Hub,
         texts: dict[str, str] | None = None,
+        controls: ClientControls | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -74,12 +76,21 @@ class Gateway:
         self._hub = hub
         self._checkin_gap = dt.timedelta(minutes=settings.checkin_gap_minutes)
         self._texts = texts or load_texts()
+        self._controls = controls or ClientControls(store=store, settings=settings, texts=self._texts)
         # One lock per client keeps each conversation's messages in order.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @property
     def store(self) -> Store:
         return self._store
+
+    @property
+    def controls(self) -> ClientControls:
+        return self._controls
+
+    @property
+    def hub(self) -> Hub:
+        return self._hub
 
     def _lock(self, client_id: int) -> asyncio.Lock:
         lock = self._locks.get(client_id)
@@ -92,6 +103,8 @@ class Gateway:
         """When a client opens the chat: start a check-in if none is under way (the plain notice
         at first contact, a welcome back later); nothing while one is under way."""
         async with self._lock(client_id):
+            if await self._controls.is_stopped(client_id):
+                return []
             stale = await asyncio.to_thread(
                 self._store.checkin_is_stale, client_id, self._checkin_gap
             )
@@ -151,6 +164,10 @@ class Gateway:
         if len(inbound.text) > self._settings.max_message_chars:
             return [Outgoing(self._texts["message_too_long"])]
 
+        controlled = await self._controls.handle(client_id, inbound)
+        if controlled is not None:
+            return controlled
+
         await self._remember_values(client_id, inbound.text)
         outgoing: list[Outgoing] = []
         if new_checkin or await asyncio.to_thread(self._store.needs_notice, client_id):
@@ -161,7 +178,8 @@ class Gateway:
         replies = await self._ask_rasa(client_id, inbound.text)
         if replies is None:
             return outgoing + [Outgoing(self._texts["rasa_unavailable"])]
-        return outgoing + await self._follow_signals(client_id, inbound, replies, assessment)
+        outgoing += await self._follow_signals(client_id, inbound, replies, assessment)
+        return outgoing + await self._controls.offer_mood(client_id, outgoing)
 
     async def _assess(self, client_id: int, inbound: StoredMessage) -> Assessment:
         history = await asyncio.to_thread(
@@ -248,6 +266,14 @@ class Gateway:
         for message in stored:
             self._hub.publish(client_id, message_frame(message))
         return stored
+
+    async def deliver(
+        self, client_id: int, channel: str, outgoing: list[Outgoing]
+    ) -> list[StoredMessage]:
+        """Send what the companion starts itself (a reminder, a worker's suggestion), in order with
+        the client's conversation."""
+        async with self._lock(client_id):
+            return await self._send(client_id, channel, outgoing)
 
     async def health(self) -> dict[str, Any]:
         from bot.db import ping  # noqa: PLC0415  (kept local: health is the only caller)

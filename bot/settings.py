@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +33,28 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"{name} must be an IANA time zone like America/Chicago, got {raw!r}") from exc
+    return raw
+
+
+def _quiet_hours(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or default).replace(" ", "")
+    if raw.lower() in ("", "none", "off"):
+        return ""
+    start, _, end = raw.partition("-")
+    try:
+        dt.time.fromisoformat(start)
+        dt.time.fromisoformat(end)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must look like 21:00-08:00 (or 'off'), got {raw!r}") from exc
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///var/companion.db"
@@ -46,6 +70,14 @@ class Settings:
     max_message_chars: int = 4000
     # A message after this long a silence starts a new check-in (and a new dialogue session).
     checkin_gap_minutes: float = 60.0
+    # Reminders: the zone of clients who have not given one, and hours no reminder is sent in.
+    program_timezone: str = "America/New_York"
+    quiet_hours: str = "21:00-08:00"
+    reminder_poll_seconds: float = 30.0
+    # Raw message text older than this is replaced by its anonymised form.
+    retention_days: int = 180
+    # Rasa's SQL tracker store (endpoints.yml), for deleting a client's conversation there too.
+    rasa_tracker_url: str = field(default="sqlite:///var/rasa_tracker.db", repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,4 +97,11 @@ class Settings:
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", defaults.max_message_chars),
             checkin_gap_minutes=_float(env, "CHECKIN_GAP_MINUTES", defaults.checkin_gap_minutes),
+            program_timezone=_timezone(env, "PROGRAM_TIMEZONE", defaults.program_timezone),
+            quiet_hours=_quiet_hours(env, "QUIET_HOURS", defaults.quiet_hours),
+            reminder_poll_seconds=_float(
+                env, "REMINDER_POLL_SECONDS", defaults.reminder_poll_seconds
+            ),
+            retention_days=_int(env, "RETENTION_DAYS", defaults.retention_days),
+            rasa_tracker_url=env.get("RASA_TRACKER_URL") or defaults.rasa_tracker_url,
         )

@@ -69,6 +69,11 @@ class Store:
     def engine(self) -> Engine:
         return self._sessions.kw["bind"]
 
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """For modules with their own units of work on the same database (reminders, mood)."""
+        return self._sessions
+
     # --- clients -----------------------------------------------------------------------------
     def client_for(self, channel: str, external_id: str, *, create: bool = True) -> int | None:
         with self._sessions.begin() as session:
