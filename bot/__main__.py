@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-SUBCOMMANDS = ("run", "serve", "migrate", "values", "assess")
+SUBCOMMANDS = ("run", "serve", "migrate", "values", "assess", "reminder", "retention")
 
 
 def build_parser() -> argparse.ArgumentParser:

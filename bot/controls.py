@@ -122,7 +122,8 @@ class ClientControls:
             ).first()
             if last is None or not last.buttons:
                 return set(), "en"
-            if self._clock() - aware(last.created_at) > CONFIRMATION_WINDOW:
+            # Messages are stamped with the real time, so their age is read against it too.
+            if utcnow() - aware(last.created_at) > CONFIRMATION_WINDOW:
                 return set(), "en"
             titles = {b.get("title") for b in last.buttons}
             language = "es" if titles & self._spanish_titles else "en"

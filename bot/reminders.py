@@ -207,21 +207,23 @@ class ReminderBook:
             return Schedule.decode(raw) if raw else None
 
     # --- a worker's suggestion -----------------------------------------------------------------
-    def suggest(self, client_id: int, schedule: Schedule, language: str) -> int:
-        """Queue a worker's suggestion; a gateway sends it to the client, who may accept it."""
+    def suggest(self, client_id: int, schedule: Schedule, language: str) -> Schedule:
+        """Queue a worker's suggestion (moved out of quiet hours); a gateway sends it to the
+        client, who may accept it. Returns the schedule as it will be offered."""
+        schedule, _ = self.quiet.fit(schedule)
         with self._sessions.begin() as session:
             session.execute(
                 delete(Reminder).where(
                     Reminder.client_id == client_id, Reminder.status == "suggested"
                 )
             )
-            row = Reminder(
-                client_id=client_id, schedule=schedule.encode(), language=language,
-                status="suggested", source="worker",
+            session.add(
+                Reminder(
+                    client_id=client_id, schedule=schedule.encode(), language=language,
+                    status="suggested", source="worker",
+                )
             )
-            session.add(row)
-            session.flush()
-            return row.id
+        return schedule
 
     def pending_suggestion(self, client_id: int) -> tuple[Schedule, str] | None:
         with self._sessions.begin() as session:

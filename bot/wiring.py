@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -12,7 +13,9 @@ from bot.db import make_engine, make_sessionmaker
 from bot.gateway import Gateway
 from bot.hub import Hub
 from bot.rasa_client import RasaClient
+from bot.retention import MinimalRedactor
 from bot.safety.screen import SafetyScreen
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.store import Store
 from bot.web.app import create_app
@@ -35,11 +38,19 @@ def build_app(settings: Settings) -> Starlette:
         hub=hub,
     )
     app = create_app(gateway, hub)
+    # Reminders and the daily retention run. The built-in redactor stands in for the program's
+    # anonymiser until that is wired here.
+    scheduler = Scheduler(gateway=gateway, settings=settings, anonymiser=MinimalRedactor())
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        scheduled = asyncio.create_task(scheduler.run())
         yield
+        scheduled.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await scheduled
         await rasa.aclose()
+        gateway.controls.tracker.dispose()
         engine.dispose()
 
     app.router.lifespan_context = lifespan
