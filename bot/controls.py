@@ -148,7 +148,8 @@ class ClientControls:
 
         language = stop_language(text)
         if language:
-            self.leaving.stop(client_id, self._clock())
+            # Stamped with the real time, like `last_seen_at` that ends it.
+            self.leaving.stop(client_id)
             self.reminders.stop(client_id)
             return [Outgoing(self.text("stop_ack", language))]
 

@@ -93,9 +93,8 @@ class Clocked:
         self.engine = make_engine(url)
         self.sessions = make_sessionmaker(self.engine)
         self.hub = Hub()
-        self.settings = Settings(
-            database_url=url, rasa_tracker_url=f"sqlite:///{self.tracker_path}", **settings
-        )
+        settings.setdefault("rasa_tracker_url", f"sqlite:///{self.tracker_path}")
+        self.settings = Settings(database_url=url, **settings)
         store = Store(self.sessions)
         texts = load_texts()
         self.tracker = RasaTrackerStore(self.settings.rasa_tracker_url)
