@@ -31,7 +31,7 @@ class MinimalRedactor:
 
     _PATTERNS = (
         (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
-        (re.compile(r"\b(https?://|www\.)\S+", re.IGNORECASE), "[url]"),
+        (re.compile(r"\b(https?://|www\.)[^\s,;]+", re.IGNORECASE), "[url]"),
         (re.compile(r"(?<!\w)@\w{2,}"), "[handle]"),
         (re.compile(r"\+?\(?\d[\d\s().-]{6,}\d"), "[phone]"),
         (re.compile(r"\d+"), "[number]"),
