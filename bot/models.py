@@ -84,6 +84,8 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("client_id", "client_msg_id"),
         Index("ix_messages_client_id_id", "client_id", "id"),
+        # Ids only grow, even after a client's messages are deleted: the widget resumes by id.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

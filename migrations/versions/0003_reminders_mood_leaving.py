@@ -18,7 +18,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('timezone', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('stopped_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('data_deleted_at', sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table('messages', schema=None) as batch_op:
+    # On SQLite the table is rebuilt with AUTOINCREMENT, so message ids never repeat after a
+    # client's messages are deleted (the widget resumes from the last id it saw).
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    with op.batch_alter_table('messages', schema=None, recreate='always' if sqlite else 'auto',
+                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('anonymised_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('checkins', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mood_offered_at', sa.DateTime(timezone=True), nullable=True))

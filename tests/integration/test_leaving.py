@@ -65,10 +65,12 @@ async def test_delete_my_data_asks_first_then_removes_everything_but_what_must_s
     assert [b["payload"] for b in prompt.buttons] == ["/confirm_delete", "/cancel_delete"]
     assert len([m for m in gw.rows(Message) if m.client_id == gw.client_id]) > 5
 
+    last_id = max(m.id for m in gw.rows(Message))
     assert await gw.say("/confirm_delete") == [gw.text("delete_done")]
 
     mine = [m for m in gw.rows(Message) if m.client_id == gw.client_id]
     assert [(m.direction, m.text) for m in mine] == [("out", gw.text("delete_done"))]
+    assert mine[0].id > last_id  # ids never repeat, so an open widget shows the confirmation
     for model in (ClientValue, Mood, Reminder, CheckIn):
         assert [r for r in gw.rows(model) if r.client_id == gw.client_id] == [], model.__name__
     [escalation] = gw.rows(Escalation)
