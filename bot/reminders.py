@@ -144,14 +144,22 @@ class ReminderBook:
         with self._sessions.begin() as session:
             return self.zone(session.get_one(Client, client_id).timezone)
 
-    def set_timezone(self, client_id: int, name: str) -> bool:
+    def set_timezone(self, client_id: int, name: str, now: dt.datetime | None = None) -> bool:
         """Keep a client's IANA zone (from their browser, or a worker); False if it is unknown."""
         try:
-            zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             return False
         with self._sessions.begin() as session:
-            session.get_one(Client, client_id).timezone = name
+            client = session.get_one(Client, client_id)
+            if client.timezone == name:
+                return True
+            client.timezone = name
+            # An active schedule keeps its wall-clock time in the new zone.
+            for row in session.scalars(
+                select(Reminder).where(Reminder.client_id == client_id, Reminder.status == "active")
+            ):
+                row.next_due_at = next_due(Schedule.decode(row.schedule), zone, now or utcnow())
         return True
 
     def set(

@@ -152,6 +152,13 @@ async def test_reminders_follow_the_clients_own_time_zone(gw: Clocked) -> None:
     assert aware(row.next_due_at) == dt.datetime(2027, 1, 4, 17, 0, tzinfo=UTC)
 
 
+async def test_a_new_time_zone_moves_an_active_reminder_to_the_same_local_time(gw: Clocked) -> None:
+    await gw.say("remind me every Monday at 6pm")
+    assert gw.controls.reminders.set_timezone(gw.client_id, "America/Chicago", now=MONDAY)
+    [row] = gw.rows(Reminder)
+    assert aware(row.next_due_at) == dt.datetime(2027, 1, 5, 0, 0, tzinfo=UTC)  # 18:00 CST
+
+
 async def test_the_program_time_zone_is_the_default(tmp_path: Path) -> None:
     gw = Clocked(tmp_path, channel="telegram", external_id="7", program_timezone="America/Los_Angeles")
     try:
