@@ -82,9 +82,10 @@ class Clocked:
         calls: list[dict] | None = None,
         external_id: str = "client-token-digest",
         channel: str = "web",
+        database_url: str | None = None,
         **settings: object,
     ) -> None:
-        url = f"sqlite:///{workdir}/gateway.db"
+        url = database_url or f"sqlite:///{workdir}/gateway.db"
         migrate(url)
         self.workdir = workdir
         self.tracker_path = workdir / "tracker.db"

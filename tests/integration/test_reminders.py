@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,48 @@ async def test_the_suggest_command_queues_a_suggestion(
     assert main(["reminder", "suggest", "999", "weekdays at 9am"]) == 1
     assert main(["reminder", "suggest", str(gw.client_id), "whenever"]) == 1
     assert main(["reminder", "timezone", str(gw.client_id), "America/Chicago"]) == 0
+
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1/test"
+
+
+@pytest.fixture
+def postgres_schema():
+    """A fresh schema on the PostgreSQL test database, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES)
+    name = f"reminders_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {name}"))
+    except Exception as exc:  # noqa: BLE001
+        admin.dispose()
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES}: {type(exc).__name__}")
+    yield f"{POSTGRES}?options=-csearch_path%3D{name}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+    admin.dispose()
+
+
+async def test_two_gateways_on_postgresql_send_each_reminder_once(
+    tmp_path: Path, postgres_schema: str
+) -> None:
+    clock = Clock()
+    first = Clocked(tmp_path, clock=clock, channel="telegram", external_id="1", database_url=postgres_schema)
+    second = Clocked(tmp_path, clock=clock, channel="telegram", external_id="1", database_url=postgres_schema)
+    try:
+        clients = [first.new_client(str(n), "telegram") for n in range(1, 9)]
+        for client_id in clients:
+            await first.say("remind me every day at 6 pm", client_id=client_id)
+        ticks = await asyncio.gather(
+            *(gw.scheduler.tick(MONDAY_6PM_NY + dt.timedelta(seconds=s))
+              for s in range(3) for gw in (first, second))
+        )
+        assert sum(t.reminders_sent for t in ticks) == len(clients)
+        reminder_text = first.text("reminder_due")
+        for client_id in clients:
+            assert companion_texts(first, client_id).count(reminder_text) == 1
+    finally:
+        first.close()
+        second.close()
