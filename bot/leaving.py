@@ -28,6 +28,8 @@ STOP_PHRASES = {
            "no mas mensajes", "deja de escribirme", "no me escribas mas", "para los mensajes",
            "ya no me escribas", "alto"},
 }
+# Words around a stop that do not change it: "ok please stop now", "por favor para ya".
+_POLITE = re.compile(r"\b(please|pls|plz|ok|okay|just|now|right now|por favor|porfa|ahora)\b")
 _DELETE = re.compile(
     r"\b(delete|erase|remove|wipe|destroy|clear)\b( \w+){0,2} (my|all my|all of my) "
     r"(data|info|information|messages|conversations?|history|account|stuff|records?|chats?)\b"
@@ -57,8 +59,9 @@ def stop_language(text: str) -> str | None:
     """"en" or "es" when the whole message asks the companion to stop; None otherwise ("I can't
     stop crying" is not a stop)."""
     norm = normalise(text)
+    plain = _POLITE.sub(" ", norm).split()
     for language, phrases in STOP_PHRASES.items():
-        if norm in phrases:
+        if norm in phrases or " ".join(plain) in phrases:
             return language
     return None
 

@@ -67,7 +67,8 @@ def test_the_end_of_the_quiet_period() -> None:
 @pytest.mark.parametrize(
     ("text", "language"),
     [("stop", "en"), ("STOP!", "en"), ("Stop messages", "en"), ("please stop", "en"),
-     ("para", "es"), ("Basta.", "es"), ("no más mensajes", "es"),
+     ("ok please stop messaging me now", "en"), ("just stop", "en"),
+     ("para", "es"), ("Basta.", "es"), ("no más mensajes", "es"), ("por favor, para ya", "es"),
      ("I can't stop crying", None), ("stop by the office", None), ("para mí es difícil", None)],
 )
 def test_stop_is_the_whole_message(text: str, language: str | None) -> None:
