@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-SUBCOMMANDS = ("run", "serve", "migrate", "values", "assess", "reminder", "retention")
+SUBCOMMANDS = ("run", "serve", "migrate", "values", "assess", "reminder", "retention", "forget")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.__main__ import main
 from bot.models import AlertOutbox, CheckIn, Client, ClientValue, Escalation, Message, Mood, Reminder
 from tests.integration.clocked import MONDAY, Clocked, tracker_count, write_tracker_events
 
@@ -131,6 +132,22 @@ async def test_a_stale_confirmation_button_confirms_nothing(gw: Clocked) -> None
             message.created_at = message.created_at - dt.timedelta(hours=2)
     assert gw.text("delete_done") not in await gw.say("/confirm_delete")
     assert gw.rows(Message)[0].text == "hello"
+
+
+async def test_a_worker_can_delete_a_clients_data_from_the_command_line(
+    gw: Clocked, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await gw.say("my kids keep me going")
+    write_tracker_events(gw.tracker_path, f"client-{gw.client_id}", ["my kids"], MONDAY.timestamp())
+    monkeypatch.setenv("DATABASE_URL", gw.settings.database_url)
+    monkeypatch.setenv("RASA_TRACKER_URL", gw.settings.rasa_tracker_url)
+    assert main(["forget", str(gw.client_id)]) == 1  # not without --yes
+    assert gw.rows(Message)
+    assert main(["forget", str(gw.client_id), "--yes"]) == 0
+    assert "1 tracker events" in capsys.readouterr().out.replace("Rasa tracker", "tracker")
+    assert gw.rows(Message) == [] and gw.rows(ClientValue) == []
+    assert tracker_count(gw.tracker_path, f"client-{gw.client_id}") == 0
+    assert [a.kind for a in gw.rows(AlertOutbox)] == ["client_deleted"]
 
 
 async def test_the_tracker_store_failing_leaves_the_data_and_says_so(tmp_path: Path) -> None:
