@@ -256,17 +256,24 @@ class ReminderBook:
     def due(self, now: dt.datetime, limit: int = 100) -> list[DueItem]:
         """Active reminders whose time has come, and suggestions not yet sent, for clients who
         have not said stop."""
+        # Two queries, so suggestions waiting for a widget never crowd out due reminders.
         with self._sessions.begin() as session:
-            rows = session.execute(
-                select(Reminder, Client)
-                .join(Client, Client.id == Reminder.client_id)
-                .where(
-                    ((Reminder.status == "active") & (Reminder.next_due_at <= now))
-                    | ((Reminder.status == "suggested") & Reminder.suggestion_sent_at.is_(None))
-                )
-                .order_by(Reminder.next_due_at, Reminder.id)
-                .limit(limit)
-            ).all()
+            rows = [
+                *session.execute(
+                    select(Reminder, Client)
+                    .join(Client, Client.id == Reminder.client_id)
+                    .where(Reminder.status == "active", Reminder.next_due_at <= now)
+                    .order_by(Reminder.next_due_at, Reminder.id)
+                    .limit(limit)
+                ).all(),
+                *session.execute(
+                    select(Reminder, Client)
+                    .join(Client, Client.id == Reminder.client_id)
+                    .where(Reminder.status == "suggested", Reminder.suggestion_sent_at.is_(None))
+                    .order_by(Reminder.id)
+                    .limit(limit)
+                ).all(),
+            ]
             return [
                 DueItem(
                     id=reminder.id,
