@@ -160,3 +160,15 @@ async def test_the_tracker_store_failing_leaves_the_data_and_says_so(tmp_path: P
     finally:
         gw.close()
 
+
+
+async def test_stop_after_a_risk_cue_still_reaches_the_worker(gw: Clocked) -> None:
+    await gw.say("I don't want to be alive anymore")
+    assert await gw.say("stop") == [gw.text("stop_ack")]
+    assert [a.kind for a in gw.rows(AlertOutbox)] == ["alert", "risk_followup"]
+
+
+async def test_a_risk_cue_in_a_reminder_request_takes_the_safety_path(gw: Clocked) -> None:
+    replies = await gw.say("remind me every day at 9 that I want to kill myself")
+    assert any("988" in r for r in replies)
+    assert gw.rows(Reminder) == [] and gw.rows(Escalation)
