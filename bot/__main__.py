@@ -8,6 +8,7 @@ import sys
 
 SUBCOMMANDS = (
     "run", "serve", "migrate", "values", "assess", "anonymise", "user", "export", "worker", "client",
+    "reminder", "retention", "forget",
 )
 
 

@@ -40,7 +40,8 @@ def migrate(url: str) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url)
+    # Alembic's config interpolates '%': an encoded password or option must be escaped.
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":

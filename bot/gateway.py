@@ -21,6 +21,7 @@ import yaml
 
 from actions.values import ValueDetector
 from bot.consent import ConsentFlow
+from bot.controls import ClientControls
 from bot.hub import Frame, Hub
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from bot.safety.screen import Assessment, SafetyScreen, safety_reply
@@ -83,6 +84,7 @@ class Gateway:
         values: ValueDetector,
         hub: Hub,
         texts: dict[str, Any] | None = None,
+        controls: ClientControls | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -94,6 +96,7 @@ class Gateway:
         self._texts = texts or load_texts()
         self._consent = ConsentFlow(store=store, screen=screen, settings=settings)
         self._terms = ClientTerms(store=store)
+        self._controls = controls or ClientControls(store=store, settings=settings, texts=self._texts)
         # One lock per client keeps each conversation's messages in order.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._deliveries: dict[str, Delivery] = {}
@@ -122,9 +125,18 @@ class Gateway:
     async def send_to_client(
         self, client_id: int, channel: str, outgoing: list[Outgoing]
     ) -> list[StoredMessage]:
-        """Store and deliver messages to a client outside a reply (a worker's words, a note)."""
+        """Store and deliver messages to a client outside a reply (a worker's words, a note, a
+        reminder), in order with the client's conversation."""
         async with self._lock(client_id):
             return await self._send(client_id, channel, outgoing)
+
+    @property
+    def controls(self) -> ClientControls:
+        return self._controls
+
+    @property
+    def hub(self) -> Hub:
+        return self._hub
 
     def _lock(self, client_id: int) -> asyncio.Lock:
         lock = self._locks.get(client_id)
@@ -142,6 +154,8 @@ class Gateway:
             before_consent = await asyncio.to_thread(self._consent.on_open, client_id)
             if before_consent is not None:
                 return await self._send(client_id, channel, before_consent)
+            if await self._controls.is_stopped(client_id):
+                return []
             stale = await asyncio.to_thread(
                 self._store.checkin_is_stale, client_id, self._checkin_gap
             )
@@ -266,6 +280,10 @@ class Gateway:
             fallback = [Outgoing(self._text("rasa_unavailable", language))]
             return terms.outgoing + (fallback if opening is None else opening)
 
+        controlled = await self._controls.handle(client_id, inbound)
+        if controlled is not None:
+            return controlled
+
         await self._remember_values(client_id, inbound.text)
         outgoing: list[Outgoing] = []
         if new_checkin or await asyncio.to_thread(self._store.needs_notice, client_id):
@@ -276,7 +294,8 @@ class Gateway:
         replies = await self._ask_rasa(client_id, inbound.text)
         if replies is None:
             return outgoing + [Outgoing(self._text("rasa_unavailable", language))]
-        return outgoing + await self._follow_signals(client_id, inbound, replies, assessment)
+        outgoing += await self._follow_signals(client_id, inbound, replies, assessment)
+        return outgoing + await self._controls.offer_mood(client_id, outgoing)
 
     async def _assess(self, client_id: int, inbound: StoredMessage) -> Assessment:
         history = await asyncio.to_thread(

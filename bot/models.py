@@ -59,6 +59,12 @@ class Client(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     # A language the client chose is kept; one only detected follows what they write.
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An IANA zone ("America/Chicago") for the client's reminders; None: the program's zone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # Set by "stop": no reminders and no opening until the client writes again.
+    stopped_at: Mapped[dt.datetime | None]
+    # When the client last had their data deleted; only what the program must keep remains.
+    data_deleted_at: Mapped[dt.datetime | None]
 
     messages: Mapped[list[Message]] = relationship(back_populates="client")
 
@@ -110,6 +116,8 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("client_id", "client_msg_id"),
         Index("ix_messages_client_id_id", "client_id", "id"),
+        # Ids only grow, even after a client's messages are deleted: the widget resumes by id.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +131,8 @@ class Message(Base):
     client_msg_id: Mapped[str | None] = mapped_column(String(64))
     risk_level: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When retention replaced the raw text by its anonymised form.
+    anonymised_at: Mapped[dt.datetime | None]
 
     client: Mapped[Client] = relationship(back_populates="messages")
 
@@ -200,6 +210,8 @@ class CheckIn(Base):
     channel: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The optional 0-10 mood question is offered once per check-in.
+    mood_offered_at: Mapped[dt.datetime | None]
 
 
 class LoginAttempt(Base):
@@ -242,6 +254,8 @@ class ReviewNote(Base):
     tag: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class AlertDelivery(Base):
     """Each step of an alert's life: sent or failed to a chat, escalated a step, acknowledged."""
 
@@ -280,3 +294,47 @@ class TelegramUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Reminder(Base):
+    """A client's check-in reminder schedule ("0,4@18:00": Monday and Friday at 18:00 local time).
+
+    `next_due_at` is claimed with a compare-and-set update, so each reminder goes out once even
+    with several gateways on one database. A worker's suggestion waits as `suggested` until the
+    client accepts it."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_next_due_at", "status", "next_due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    schedule: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    status: Mapped[str] = mapped_column(String(16))  # active | suggested | stopped | declined
+    source: Mapped[str] = mapped_column(String(16), default="client")  # client | worker
+    next_due_at: Mapped[dt.datetime | None]
+    last_sent_at: Mapped[dt.datetime | None]
+    suggestion_sent_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Mood(Base):
+    """A client's answer to the optional 0-10 question, one per check-in."""
+
+    __tablename__ = "moods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), unique=True)
+    score: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ScheduledJob(Base):
+    """A periodic job the gateways share (retention); the one that moves `next_run_at` runs it."""
+
+    __tablename__ = "scheduled_jobs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_run_at: Mapped[dt.datetime]
+    last_run_at: Mapped[dt.datetime | None]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -40,6 +42,25 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     raw = (env.get(name) or default).strip().lower()
     if raw not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"{name} must be an IANA time zone like America/Chicago, got {raw!r}") from exc
+    return raw
+
+
+def _quiet_hours(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or default).replace(" ", "")
+    if raw.lower() in ("", "none", "off"):
+        return ""
+    start, _, end = raw.partition("-")
+    try:
+        dt.time.fromisoformat(start)
+        dt.time.fromisoformat(end)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must look like 21:00-08:00 (or 'off'), got {raw!r}") from exc
     return raw
 
 
@@ -83,6 +104,14 @@ class Settings:
     ack_minutes_emergency: float = 2.0
     # How often each gateway looks for alerts written by another gateway.
     alert_poll_seconds: float = 1.0
+    # Reminders: the zone of clients who have not given one, and hours no reminder is sent in.
+    program_timezone: str = "America/New_York"
+    quiet_hours: str = "21:00-08:00"
+    reminder_poll_seconds: float = 30.0
+    # Raw message text older than this is replaced by its anonymised form.
+    retention_days: int = 180
+    # Rasa's SQL tracker store (endpoints.yml), for deleting a client's conversation there too.
+    rasa_tracker_url: str = field(default="sqlite:///var/rasa_tracker.db", repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -119,4 +148,11 @@ class Settings:
                 env, "ACK_MINUTES_EMERGENCY", defaults.ack_minutes_emergency
             ),
             alert_poll_seconds=_float(env, "ALERT_POLL_SECONDS", defaults.alert_poll_seconds),
+            program_timezone=_timezone(env, "PROGRAM_TIMEZONE", defaults.program_timezone),
+            quiet_hours=_quiet_hours(env, "QUIET_HOURS", defaults.quiet_hours),
+            reminder_poll_seconds=_float(
+                env, "REMINDER_POLL_SECONDS", defaults.reminder_poll_seconds
+            ),
+            retention_days=_int(env, "RETENTION_DAYS", defaults.retention_days),
+            rasa_tracker_url=env.get("RASA_TRACKER_URL") or defaults.rasa_tracker_url,
         )

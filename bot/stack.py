@@ -167,6 +167,7 @@ class Stack:
                     ACTION_SERVER_URL=action_url,
                     COMPANION_HOST="127.0.0.1",
                     COMPANION_PORT=str(self.gateway_port),
+                    RASA_TRACKER_URL=f"sqlite:///{self.tracker_db}",
                 ),
                 ready_url=f"{self.gateway_url}/widget.js",
                 log_path=self.log_dir / "gateway.log",

@@ -74,6 +74,7 @@ class Store(ClientTermsStore):
     def engine(self) -> Engine:
         return self._sessions.kw["bind"]
 
+
     # --- clients -----------------------------------------------------------------------------
     def client_for(self, channel: str, external_id: str, *, create: bool = True) -> int | None:
         with self._sessions.begin() as session:

@@ -21,6 +21,7 @@ from bot.handoff import Takeover
 from bot.hub import Hub
 from bot.rasa_client import RasaClient
 from bot.safety.screen import SafetyScreen
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.staff.wiring import build_staff_app
 from bot.store import Store
@@ -86,23 +87,28 @@ def build_app(settings: Settings) -> Starlette:
                 await asyncio.sleep(delay)
                 delay = min(60.0, delay * 2)
 
+    # Reminders and the daily retention run, which rewrites old text through the same anonymiser
+    # the staff pages use.
+    scheduler = Scheduler(gateway=gateway, settings=settings, anonymiser=anonymiser)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         # The anonymiser's name lists take a few seconds: load them before staff need them.
         loading = asyncio.create_task(asyncio.to_thread(anonymiser.load))
-        loop_task = asyncio.create_task(alerts.run())
-        start_task = asyncio.create_task(start_telegram()) if telegram else None
+        tasks = [asyncio.create_task(alerts.run()), asyncio.create_task(scheduler.run())]
+        if telegram is not None:
+            tasks.append(asyncio.create_task(start_telegram()))
         yield
         await loading
-        for task in (start_task, loop_task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if telegram is not None:
             with contextlib.suppress(Exception):
                 await telegram.stop()
         await rasa.aclose()
+        gateway.controls.tracker.dispose()
         engine.dispose()
 
     app.router.lifespan_context = lifespan

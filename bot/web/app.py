@@ -137,6 +137,12 @@ class WidgetConnection:
         try:
             async for frame in self._frames():
                 if frame.get("type") == "hello":
+                    if isinstance(frame.get("timezone"), str):
+                        await asyncio.to_thread(
+                            self._gateway.controls.reminders.set_timezone,
+                            self._client_id,
+                            frame["timezone"][:64],
+                        )
                     await self._replay(frame.get("after"))
                     self._replayed.set()
                     task = asyncio.create_task(

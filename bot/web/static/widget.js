@@ -783,6 +783,14 @@
   function openSocket(token) {
     var url = base.replace(/^http/, "ws") + "/widget/ws?token=" + encodeURIComponent(token);
     var ws;
+    // The client's own zone, so reminders come at their local time.
+    function browserTimeZone() {
+      try {
+        return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+      } catch (e) {
+        return null;
+      }
+    }
     try {
       ws = new WebSocket(url);
     } catch (e) {
@@ -796,7 +804,7 @@
         return;
       }
       connected = true;
-      ws.send(JSON.stringify({ type: "hello", after: lastId }));
+      ws.send(JSON.stringify({ type: "hello", after: lastId, timezone: browserTimeZone() }));
       // Everything still unacknowledged goes again, in order, under the same id.
       pending.slice().forEach(transmit);
     };
