@@ -8,7 +8,6 @@ deleted rather than rewritten). Any anonymiser with `anonymise(text) -> str` wil
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,24 +22,6 @@ BATCH = 500
 
 class TextAnonymiser(Protocol):
     def anonymise(self, text: str) -> str: ...
-
-
-class MinimalRedactor:
-    """A stand-in until the program's anonymiser is wired in, NOT a full anonymiser: it removes
-    emails, URLs, @handles, phone numbers and every run of digits, and leaves names in place."""
-
-    _PATTERNS = (
-        (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
-        (re.compile(r"\b(https?://|www\.)[^\s,;]+", re.IGNORECASE), "[url]"),
-        (re.compile(r"(?<!\w)@\w{2,}"), "[handle]"),
-        (re.compile(r"\+?\(?\d[\d\s().-]{6,}\d"), "[phone]"),
-        (re.compile(r"\d+"), "[number]"),
-    )
-
-    def anonymise(self, text: str) -> str:
-        for pattern, replacement in self._PATTERNS:
-            text = pattern.sub(replacement, text)
-        return text
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ import httpx
 from sqlalchemy import select
 
 from actions.values import ValueDetector
+from bot.anonymise import shared_anonymiser
 from bot.controls import ClientControls
 from bot.db import make_engine, make_sessionmaker, migrate
 from bot.gateway import Gateway, load_texts
 from bot.hub import Hub
 from bot.rasa_client import RasaClient
 from bot.rasa_tracker import RasaTrackerStore
-from bot.retention import MinimalRedactor
 from bot.safety.screen import SafetyScreen
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -118,7 +118,7 @@ class Clocked:
             controls=self.controls,
         )
         self.scheduler = Scheduler(
-            gateway=self.gateway, settings=self.settings, anonymiser=MinimalRedactor(), clock=self.clock
+            gateway=self.gateway, settings=self.settings, anonymiser=shared_anonymiser(), clock=self.clock
         )
         self.texts = texts
         self.channel = channel
@@ -127,6 +127,12 @@ class Clocked:
     def new_client(self, external_id: str, channel: str = "web") -> int:
         client_id = self.gateway.store.client_for(channel, external_id)
         assert client_id is not None
+        # A client who has agreed to the notice and passed the name question (test_consent.py
+        # covers the flow before that).
+        self.gateway.store.record_consent(
+            client_id, decision="given", version="test", language="en", channel=channel
+        )
+        self.gateway.store.set_name(client_id, None)
         return client_id
 
     def text(self, key: str, language: str = "en", **fields: object) -> str:

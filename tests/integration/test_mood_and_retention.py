@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from bot.anonymise import shared_anonymiser
 from bot.models import AlertOutbox, CheckIn, Message, Mood
 from bot.mood import mood_trend, weekly_mood_averages
-from bot.retention import MinimalRedactor, apply_retention
+from bot.retention import apply_retention
 from tests.integration.clocked import MONDAY, Clock, Clocked, tracker_count, write_tracker_events
 
 UTC = dt.timezone.utc
@@ -119,20 +120,20 @@ async def test_retention_anonymises_old_text_and_leaves_recent_text(gw: Clocked)
     now_ts = dt.datetime.now(UTC).timestamp()
     write_tracker_events(gw.tracker_path, f"client-{gw.client_id}", ["new words"], now_ts)
 
-    dry = apply_retention(gw.sessions, MinimalRedactor(), days=180, tracker=gw.tracker, dry_run=True)
+    dry = apply_retention(gw.sessions, shared_anonymiser(), days=180, tracker=gw.tracker, dry_run=True)
     assert dry.messages >= 2 and dry.alerts == 1 and dry.tracker_events == 1
     assert "ana.lopez@example.org" in gw.rows(Message)[0].text
 
-    report = apply_retention(gw.sessions, MinimalRedactor(), days=180, tracker=gw.tracker)
+    report = apply_retention(gw.sessions, shared_anonymiser(), days=180, tracker=gw.tracker)
     assert report.messages == dry.messages and report.alerts == 1 and report.tracker_events == 1
     texts = [m.text for m in gw.rows(Message)]
-    assert texts[0] == "email me at [email] or call [phone]"
+    assert texts[0] == "email me at [EMAIL] or call [PHONE]"
     assert all(m.anonymised_at is not None for m in gw.rows(Message)[: report.messages])
     assert "my number is 555 867 5309 now" in texts  # recent: untouched
     alert = gw.rows(AlertOutbox)[0]
     assert alert.payload["message_text"] == "I want to kill myself" and alert.payload["anonymised"]
     assert tracker_count(gw.tracker_path, f"client-{gw.client_id}") == 1
-    again = apply_retention(gw.sessions, MinimalRedactor(), days=180, tracker=gw.tracker)
+    again = apply_retention(gw.sessions, shared_anonymiser(), days=180, tracker=gw.tracker)
     assert (again.messages, again.alerts, again.tracker_events) == (0, 0, 0)
 
 
@@ -147,7 +148,7 @@ async def test_the_retention_command_takes_the_anonymiser_and_a_dry_run(
     assert "would anonymise" in capsys.readouterr().out
     assert "sam@example.com" in gw.rows(Message)[0].text
     assert main(["retention"]) == 0
-    assert gw.rows(Message)[0].text == "write to me at [email]"
+    assert gw.rows(Message)[0].text == "write to me at [EMAIL]"
 
 
 async def test_the_daily_retention_run_is_claimed_by_one_gateway(tmp_path: Path) -> None:

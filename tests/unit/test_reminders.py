@@ -12,7 +12,6 @@ from bot.leaving import answer, delete_language, stop_language
 from bot.mood import score_of
 from bot.reminder_parser import DAILY, Schedule
 from bot.reminders import QuietHours, next_due
-from bot.retention import MinimalRedactor
 
 UTC = dt.timezone.utc
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -103,9 +102,3 @@ def test_mood_scores() -> None:
     assert score_of("6/10", after_question=True) == 6
     assert score_of("3 kids and a dog", after_question=True) is None
 
-
-def test_the_built_in_redactor_removes_contact_details_and_numbers() -> None:
-    redacted = MinimalRedactor().anonymise(
-        "Ana: ana@example.org, +1 (555) 201-3344, https://x.example/me, @ana_l, room 12"
-    )
-    assert redacted == "Ana: [email], [phone], [url], [handle], room [number]"
