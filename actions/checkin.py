@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.reflection import reflective_words
+from actions.reflection import reflective_words, two_sides
 from actions.values import invite_values_question, recall_prompt, value_to_recall
 
 NOTES_SLOT = "checkin_notes"
@@ -29,10 +29,15 @@ _SHARING = {
 }
 _FEELING_INTENTS = {"share_feeling_low", "share_feeling_good"}
 _VALUE_INVITING_KINDS = {"win", "good"}
+# "X but Y" from a client who is low, struggling, or just telling is often ambivalence, and a
+# double-sided reflection holds both sides; a win is affirmed whole.
+_TWO_SIDED_KINDS = {"low", "struggle", "good", "event"}
 
 # MITI good practice is at least two reflections per question, so a reflection is followed by an
-# open question only about a third of the time; the reflection itself invites the client on.
-QUESTION_SHARE = 1 / 3
+# open question only about a quarter of the time; the reflection itself invites the client on.
+QUESTION_SHARE = 1 / 4
+# A plain reflection, without the client's words, invites them on a little more often.
+PLAIN_QUESTION_SHARE = 1 / 2
 
 
 def client_profile(tracker: Tracker) -> dict[str, Any]:
@@ -127,14 +132,21 @@ class ActionReflectSharing(Action):
         kind, reflect_response, question_response = _SHARING.get(intent, _SHARING["share_event"])
         text = tracker.latest_message.get("text") or ""
         words = reflective_words(text, feeling=intent in _FEELING_INTENTS)
-        if words:
+        sides = two_sides(text) if kind in _TWO_SIDED_KINDS else None
+        if sides:
+            first, second = sides
+            dispatcher.utter_message(
+                response="utter_reflect_two_sided", first=first, First=capitalised(first),
+                second=second,
+            )
+        elif words:
             dispatcher.utter_message(
                 response=reflect_response, words=words, Words=capitalised(words)
             )
         else:
             dispatcher.utter_message(response=f"{reflect_response}_plain")
-        # Without the client's words the plain reflection says little, so invite them on.
-        if not words or self._rng.random() < QUESTION_SHARE:
+        share = QUESTION_SHARE if words else PLAIN_QUESTION_SHARE
+        if self._rng.random() < share:
             if kind in _VALUE_INVITING_KINDS and not client_profile(tracker).get("values"):
                 # A win or a good day is a natural moment to ask what it serves.
                 dispatcher.utter_message(text=invite_values_question(rng=self._rng))
@@ -199,6 +211,9 @@ class ActionDefaultFallback(Action):
     Replaces Rasa's default, which would answer "I didn't understand" and undo the client's turn.
     """
 
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self._rng = rng or random.Random()
+
     def name(self) -> str:
         return "action_default_fallback"
 
@@ -206,9 +221,13 @@ class ActionDefaultFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         words = reflective_words(tracker.latest_message.get("text") or "")
-        if words:
-            dispatcher.utter_message(
-                response="utter_reflect_event", words=words, Words=capitalised(words)
-            )
-        dispatcher.utter_message(response="utter_invite_more")
+        if not words:
+            dispatcher.utter_message(response="utter_invite_more")
+            return []
+        dispatcher.utter_message(
+            response="utter_reflect_event", words=words, Words=capitalised(words)
+        )
+        # A reflection invites the client on by itself; a question follows only sometimes.
+        if self._rng.random() < QUESTION_SHARE:
+            dispatcher.utter_message(response="utter_invite_more")
         return []

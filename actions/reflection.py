@@ -29,11 +29,12 @@ _WORD_SWAPS = {
     "ourselves": "yourselves",
     "we're": "you're",
     "we've": "you've",
-    "am": "are",
 }
 
-# Verbs whose form changes with the subject: "I was" -> "you were".
-_AFTER_SUBJECT = {"was": "were", "wasn't": "weren't", "wasnt": "weren't"}
+# Verbs whose form changes with the subject: "I was" -> "you were". Only next to "I", so that
+# "at 8 am" stays a time.
+_AFTER_SUBJECT = {"was": "were", "wasn't": "weren't", "wasnt": "weren't", "am": "are"}
+_BEFORE_SUBJECT = {"am": "are"}  # "am I crazy" -> "are you crazy"
 
 _TOKEN = re.compile(r"[A-Za-z']+|[^A-Za-z'\s]+|\s+")
 _SENTENCE_END = re.compile(r"[.!?]+\s*$")
@@ -44,17 +45,24 @@ def flip_perspective(text: str) -> str:
     tokens = _TOKEN.findall(text.replace("\u2019", "'"))
     out: list[str] = []
     previous_word = ""
+    words = [t.lower() for t in tokens if t.strip() and (t[0].isalpha() or t[0] == "'")]
+    position = -1
     for token in tokens:
         lower = token.lower()
         if not token.strip() or not token[0].isalpha() and token[0] != "'":
             out.append(token)
             continue
+        position += 1
+        next_word = words[position + 1] if position + 1 < len(words) else ""
         if lower in _AFTER_SUBJECT and previous_word in {"i", "we"}:
             replacement = _AFTER_SUBJECT[lower]
+        elif lower in _BEFORE_SUBJECT and next_word == "i":
+            replacement = _BEFORE_SUBJECT[lower]
         else:
             replacement = _WORD_SWAPS.get(lower, token)
         # "I" is capitalised everywhere, so its capital says nothing about sentence position.
-        if replacement is not token and token[0].isupper() and lower not in _FIRST_PERSON_I:
+        if (replacement is not token and token[0].isupper() and not token[1:].isupper()
+                and lower not in _FIRST_PERSON_I):
             replacement = replacement[0].upper() + replacement[1:]
         out.append(replacement if replacement is not token else token)
         previous_word = lower
@@ -118,8 +126,65 @@ def reflective_words(text: str, *, feeling: bool = False, max_words: int = 16) -
     """The client's words as a clause that can follow "It sounds like", or None if they can't be.
 
     `feeling` says the message names a feeling, so a bare "so anxious" becomes
-    "you're feeling so anxious".
+    "you're feeling so anxious". Tries the first sentence, then its comma-separated parts, then
+    the next sentences, so "Hey. Long week, I lost my job" still reflects "you lost your job".
     """
+    candidates = [c for c in _candidates(text) if not _GREETINGS.match(c.strip())]
+    # A clause with the client as its subject says more than a bare feeling word: "Not great. My
+    # car broke down" reflects the car.
+    for candidate in candidates:
+        words = _as_clause(candidate, max_words=max_words)
+        if words:
+            return words
+    if feeling:
+        for candidate in candidates:
+            words = _as_clause(candidate, feeling=True, max_words=max_words)
+            if words:
+                return words
+    return None
+
+
+def two_sides(text: str, *, max_words: int = 12) -> tuple[str, str] | None:
+    """Both sides of "X but Y" in the client's first sentence, each reflectable, or None.
+
+    "I want to go back to school but I'm scared" -> ("you want to go back to school",
+    "you're scared"): the material of a double-sided reflection.
+    """
+    first_sentence = _SENTENCES.split(text.strip(), maxsplit=1)[0]
+    halves = re.split(r",?\s+but\s+", first_sentence, maxsplit=1, flags=re.IGNORECASE)
+    if len(halves) != 2:
+        return None
+    sides = [_as_clause(half, max_words=max_words) for half in halves]
+    if not all(sides):
+        return None
+    return sides[0], sides[1]  # type: ignore[return-value]
+
+
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+# Up to this many words may lead into the subject: "lately you've been", "this morning your".
+_MAX_LEAD = 3
+_LEAD_BREAKERS = {
+    "not", "no", "because", "if", "unless", "whether", "what", "how", "why", "should", "can",
+    "could", "would", "do", "does", "is", "are", "will", "who", "which",
+}
+_GREETINGS = re.compile(r"^(good (morning|afternoon|evening|night)|hello|hi|hey)\b", re.IGNORECASE)
+_ADVERB_LEADS = {"just", "still", "really", "finally"}
+
+
+def _candidates(text: str) -> list[str]:
+    # A question cannot follow "It sounds like": "what should I do" is not reflected as said.
+    sentences = [s for s in _SENTENCES.split(text.strip())
+                 if s.strip() and not s.strip().endswith("?")][:3]
+    candidates: list[str] = []
+    for index, sentence in enumerate(sentences):
+        candidates.append(sentence)
+        parts = [p for p in re.split(r"\s*[,;:]\s*|\s+-+\s+", sentence) if p.strip()]
+        if len(parts) > 1:
+            candidates += parts[1:] if index == 0 else parts
+    return candidates
+
+
+def _as_clause(text: str, *, feeling: bool = False, max_words: int = 16) -> str | None:
     clause = clause_for_reflection(text, max_words=max_words)
     words = clause.split()
     while len(words) > 1 and words[0].lower().strip(",") in _FILLERS:
@@ -132,12 +197,32 @@ def reflective_words(text: str, *, feeling: bool = False, max_words: int = 16) -
     if first in _SUBJECT_STARTS:
         result = " ".join(words)
     elif first in _IMPLIED_I_VERBS:
-        verb = {"am": "are", "was": "were"}.get(first)
-        result = " ".join(["you", verb] + words[1:]) if verb else "you " + " ".join(words)
+        rest = [first] + words[1:]
+        if first in _ADVERB_LEADS and len(words) > 1 and words[1].lower().endswith("ing"):
+            result = "you're " + " ".join(rest)  # "just going through the motions"
+        elif first == "been":
+            result = "you've " + " ".join(rest)
+        else:
+            verb = {"am": "are", "was": "were"}.get(first)
+            result = " ".join(["you", verb] + words[1:]) if verb else "you " + " ".join(rest)
     elif feeling and len(words) <= 6 and _FEELING_WORDS & {w.lower().strip(",.!") for w in words}:
-        rest = words[1:] if first in {"feeling", "feel"} else words
+        rest = words[1:] if first in {"feeling", "feel"} else [first] + words[1:]
         result = "you're feeling " + " ".join(rest)
+    elif _led_into_you(words):
+        result = " ".join(words)
     else:
         return None
     result = result[0].lower() + result[1:] if not result.startswith("I ") else result
     return result if len(result.split()) >= 2 else None
+
+
+def _led_into_you(words: list[str]) -> bool:
+    """A short lead-in before the client as subject: "lately you've been so tired"."""
+    lowered = [w.lower() for w in words[: _MAX_LEAD + 1]]
+    for index, word in enumerate(lowered[1:], start=1):
+        # After a comma the lead is a clause of its own, tried separately.
+        if word in _LEAD_BREAKERS or lowered[index - 1].endswith(","):
+            return False
+        if word in {"you", "you're", "you've", "you'd", "you'll", "your"}:
+            return len(words) > index + 1
+    return False

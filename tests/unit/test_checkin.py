@@ -99,12 +99,50 @@ def test_an_open_question_follows_only_some_reflections(dispatcher, domain) -> N
     assert responses(dispatcher) == ["utter_reflect_struggle", "utter_ask_struggle"]
 
 
-def test_unreflectable_words_get_a_plain_reflection_and_an_invitation(dispatcher, domain) -> None:
-    events = ActionReflectSharing(rng=AlwaysAbove()).run(
+class Draws(random.Random):
+    def __init__(self, value: float) -> None:
+        super().__init__()
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+
+def test_unreflectable_words_get_a_plain_reflection_and_sometimes_an_invitation(
+    dispatcher, domain
+) -> None:
+    # 0.4 is above the share of questions after the client's words, below the one after none.
+    events = ActionReflectSharing(rng=Draws(0.4)).run(
         dispatcher, make_tracker("ugh", "share_feeling_low"), domain
     )
     assert responses(dispatcher) == ["utter_reflect_low_plain", "utter_ask_low"]
     assert events == [SlotSet(NOTES_SLOT, [])]
+    words_dispatcher = type(dispatcher)()
+    ActionReflectSharing(rng=Draws(0.4)).run(
+        words_dispatcher, make_tracker("I lost my job", "share_struggle"), domain
+    )
+    assert responses(words_dispatcher) == ["utter_reflect_struggle"]
+
+
+def test_both_sides_of_a_but_are_reflected_together(dispatcher, domain) -> None:
+    ActionReflectSharing(rng=AlwaysAbove()).run(
+        dispatcher,
+        make_tracker("I want to go back to school but I'm scared I'll fail", "share_struggle"),
+        domain,
+    )
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_reflect_two_sided"
+    assert (message["first"], message["second"]) == (
+        "you want to go back to school", "you're scared you'll fail"
+    )
+    assert message["First"] == "You want to go back to school"
+
+
+def test_a_win_with_a_but_is_affirmed_whole(dispatcher, domain) -> None:
+    ActionReflectSharing(rng=AlwaysAbove()).run(
+        dispatcher, make_tracker("I got the job but it starts early", "share_win"), domain
+    )
+    assert responses(dispatcher) == ["utter_affirm_win"]
 
 
 def test_notes_accumulate_across_turns(dispatcher, domain) -> None:
@@ -140,12 +178,14 @@ def test_summary_of_an_empty_checkin_just_thanks(dispatcher, domain) -> None:
     assert compose_summary([]) == ""
 
 
-def test_fallback_reflects_what_it_can_and_invites_more(dispatcher, domain) -> None:
-    ActionDefaultFallback().run(
-        dispatcher, make_tracker("my sister came by with groceries", "nlu_fallback"), domain
-    )
+def test_fallback_reflects_what_it_can_and_sometimes_invites_more(dispatcher, domain) -> None:
+    tracker = make_tracker("my sister came by with groceries", "nlu_fallback")
+    ActionDefaultFallback(rng=AlwaysBelow()).run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_reflect_event", "utter_invite_more"]
     assert dispatcher.messages[0]["words"] == "your sister came by with groceries"
+    quiet = type(dispatcher)()
+    ActionDefaultFallback(rng=AlwaysAbove()).run(quiet, tracker, domain)
+    assert responses(quiet) == ["utter_reflect_event"]
 
 
 def test_fallback_never_says_it_did_not_understand(dispatcher, domain) -> None:
