@@ -158,6 +158,20 @@ class ActionReflectSharing(Action):
         return [SlotSet(NOTES_SLOT, notes)]
 
 
+def best_guess(tracker: Tracker) -> str | None:
+    """The intent an unclear message most resembles, leaving the fallback itself aside."""
+    ranking = [r for r in tracker.latest_message.get("intent_ranking") or []
+               if r.get("name") != "nlu_fallback"]
+    best = max(ranking, key=lambda r: r.get("confidence") or 0.0, default=None)
+    return best.get("name") if best else None
+
+
+def likely_sharing(tracker: Tracker) -> str | None:
+    """The sharing intent an unclear message most resembles, if sharing is its best guess."""
+    name = best_guess(tracker)
+    return name if name in _SHARING else None
+
+
 def compose_summary(notes: list[tuple[str, str]]) -> str:
     """A short summary of the check-in from the notes taken while reflecting."""
     by_kind: dict[str, list[str]] = {}
@@ -220,9 +234,20 @@ class ActionDefaultFallback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if best_guess(tracker) == "express_distress":
+            # Unsure, but most like distress: err towards safety and let the gateway answer.
+            dispatcher.utter_message(response="utter_distress_signal")
+            return []
         words = reflective_words(tracker.latest_message.get("text") or "")
         if not words:
-            dispatcher.utter_message(response="utter_invite_more")
+            likely = likely_sharing(tracker)
+            if likely is None:
+                dispatcher.utter_message(response="utter_invite_more")
+                return []
+            # Not clear enough to be sure, but most like sharing something: reflect that gently.
+            dispatcher.utter_message(response=f"{_SHARING[likely][1]}_plain")
+            if self._rng.random() < PLAIN_QUESTION_SHARE:
+                dispatcher.utter_message(response="utter_invite_more")
             return []
         dispatcher.utter_message(
             response="utter_reflect_event", words=words, Words=capitalised(words)

@@ -98,6 +98,7 @@ _SUBJECT_STARTS = {
     "he", "she", "they", "it", "it's", "he's", "she's", "they're", "there", "there's",
     "the", "this", "that", "my", "today", "yesterday", "work", "things", "everything",
     "nothing", "someone", "somebody", "people", "everyone", "life", "money", "rent",
+    "something", "nobody", "everybody", "sometimes",
 }
 # Verbs a client often starts with, leaving out "I": "lost my job", "went to my meeting".
 _IMPLIED_I_VERBS = {
@@ -109,9 +110,14 @@ _IMPLIED_I_VERBS = {
 _FEELING_LEADS = {"feeling", "feel", "so", "really", "very", "kinda", "kind", "pretty", "super", "bit"}
 _FILLERS = {
     "well", "so", "um", "uh", "honestly", "lol", "ok", "okay", "yeah", "hey", "hi", "but", "and",
-    "also", "plus", "anyway", "anyways", "oh", "like", "actually", "then",
+    "also", "plus", "anyway", "anyways", "oh", "like", "actually", "then", "basically",
+    "literally", "idk", "hmm", "sooo", "soo", "ugh", "ughh", "sigh", "welp", "man", "dude",
 }
-_TRAILING_FILLERS = {"lol", "haha", "lmao", "tbh", "idk", "ngl", "smh", "though", "i guess"}
+_TRAILING_FILLERS = {
+    "lol", "haha", "lmao", "tbh", "idk", "ngl", "smh", "though", "honestly",
+}
+# Hedges that lead into what the client says: "I guess I'm just stressed" -> "you're just stressed".
+_HEDGES = re.compile(r"^(you guess|you suppose|you mean|to be honest|honestly)\s*,?\s+", re.IGNORECASE)
 _FEELING_WORDS = {
     "sad", "down", "low", "blue", "anxious", "nervous", "worried", "scared", "afraid", "angry",
     "mad", "frustrated", "tired", "exhausted", "drained", "lonely", "alone", "numb", "stressed",
@@ -131,11 +137,20 @@ def reflective_words(text: str, *, feeling: bool = False, max_words: int = 16) -
     """
     candidates = [c for c in _candidates(text) if not _GREETINGS.match(c.strip())]
     # A clause with the client as its subject says more than a bare feeling word: "Not great. My
-    # car broke down" reflects the car.
+    # car broke down" reflects the car. A very short clause ("it's your son") waits for a fuller
+    # one in the same message.
+    short = None
     for candidate in candidates:
         words = _as_clause(candidate, max_words=max_words)
+        if words and (len(words.split()) >= _FULL_CLAUSE or _names_a_feeling(words)):
+            return words
+        short = short or words
+    for sentence in _question_sentences(text):
+        words = _question_clause(sentence)
         if words:
             return words
+    if short:
+        return short
     if feeling:
         for candidate in candidates:
             words = _as_clause(candidate, feeling=True, max_words=max_words)
@@ -161,8 +176,11 @@ def two_sides(text: str, *, max_words: int = 12) -> tuple[str, str] | None:
 
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_FULL_CLAUSE = 4
+_NOT_GERUNDS = {"nothing", "something", "everything", "anything", "morning", "evening", "thing",
+                "spring", "king", "ring", "sibling", "during", "bring", "sing", "ceiling"}
 # Up to this many words may lead into the subject: "lately you've been", "this morning your".
-_MAX_LEAD = 3
+_MAX_LEAD = 5
 _LEAD_BREAKERS = {
     "not", "no", "because", "if", "unless", "whether", "what", "how", "why", "should", "can",
     "could", "would", "do", "does", "is", "are", "will", "who", "which",
@@ -174,7 +192,10 @@ _ADVERB_LEADS = {"just", "still", "really", "finally"}
 def _candidates(text: str) -> list[str]:
     # A question cannot follow "It sounds like": "what should I do" is not reflected as said.
     sentences = [s for s in _SENTENCES.split(text.strip())
-                 if s.strip() and not s.strip().endswith("?")][:3]
+                 if s.strip() and not s.strip().endswith("?")]
+    if len(sentences) > 1:  # "Work. Kids. Bills. I'm drowning."
+        sentences = [s for s in sentences if len(s.split()) > 1]
+    sentences = sentences[:4]
     candidates: list[str] = []
     for index, sentence in enumerate(sentences):
         candidates.append(sentence)
@@ -189,6 +210,9 @@ def _as_clause(text: str, *, feeling: bool = False, max_words: int = 16) -> str 
     words = clause.split()
     while len(words) > 1 and words[0].lower().strip(",") in _FILLERS:
         words = words[1:]
+    words = _HEDGES.sub("", " ".join(words)).split()
+    while len(words) > 1 and words[0].lower().strip(",") in _FILLERS:
+        words = words[1:]
     while len(words) > 1 and words[-1].lower().strip(",.!") in _TRAILING_FILLERS:
         words = words[:-1]
     if not words:
@@ -200,11 +224,15 @@ def _as_clause(text: str, *, feeling: bool = False, max_words: int = 16) -> str 
         rest = [first] + words[1:]
         if first in _ADVERB_LEADS and len(words) > 1 and words[1].lower().endswith("ing"):
             result = "you're " + " ".join(rest)  # "just going through the motions"
+        elif first == "been" and len(words) > 1 and words[1].lower() in {"a", "an", "the"}:
+            result = "it's " + " ".join(rest)  # "been a rough week"
         elif first == "been":
             result = "you've " + " ".join(rest)
         else:
             verb = {"am": "are", "was": "were"}.get(first)
             result = " ".join(["you", verb] + words[1:]) if verb else "you " + " ".join(rest)
+    elif first.endswith("ing") and first not in _NOT_GERUNDS and len(words) > 1:
+        result = "you're " + " ".join([first] + words[1:])  # "struggling to pay rent"
     elif feeling and len(words) <= 6 and _FEELING_WORDS & {w.lower().strip(",.!") for w in words}:
         rest = words[1:] if first in {"feeling", "feel"} else [first] + words[1:]
         result = "you're feeling " + " ".join(rest)
@@ -216,6 +244,58 @@ def _as_clause(text: str, *, feeling: bool = False, max_words: int = 16) -> str 
     return result if len(result.split()) >= 2 else None
 
 
+_WONDERING = [
+    (re.compile(r"^is it (normal|ok|okay|weird|wrong|bad|crazy|fair|selfish) (to|that|if) (.+)$", re.I),
+     "you're wondering whether it's {0} {1} {2}"),
+    (re.compile(r"^does any(?:one|body) else (\w+) (.+)$", re.I),
+     "you're wondering whether anyone else {0:s} {1}"),
+    (re.compile(r"^are you (the only one|crazy|wrong|overreacting|normal|being \w+|\w+ing)\b(.*)$", re.I),
+     "you're wondering whether you're {0}{1}"),
+    (re.compile(r"^why do you (.+)$", re.I), "you're wondering why you {0}"),
+    (re.compile(r"^why does (\w+) ((?:always|never|still|just|really|even) )?(\w+)(.*)$", re.I),
+     "you're wondering why {0} {1}{2:s}{3}"),
+    (re.compile(r"^how do you (\w+)(.*)$", re.I), "you're wondering how to {0}{1}"),
+]
+_THIRD_PERSON = {"have": "has", "do": "does", "go": "goes", "be": "is"}
+
+
+class _Verb(str):
+    """A verb that `{0:s}` puts in the third person singular: "feel" -> "feels"."""
+
+    def __format__(self, spec: str) -> str:
+        if spec == "s":
+            lower = self.lower()
+            if lower in _THIRD_PERSON:
+                return _THIRD_PERSON[lower]
+            return self + ("es" if lower.endswith(("s", "sh", "ch", "x")) else "s")
+        return str.__format__(str(self), spec)
+
+
+def _question_sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCES.split(text.strip()) if s.strip().endswith("?")][:2]
+
+
+def _question_clause(sentence: str) -> str | None:
+    """A question the client asks themselves, as what they are wondering: "Is it normal to feel
+    this tired?" -> "you're wondering whether it's normal to feel this tired"."""
+    flipped = flip_perspective(sentence.strip()).rstrip("?!. ")
+    words = flipped.split()
+    while len(words) > 1 and words[0].lower().strip(",") in _FILLERS:
+        words = words[1:]
+    flipped = " ".join(words)
+    for pattern, shape in _WONDERING:
+        match = pattern.match(flipped)
+        if match:
+            groups = [_Verb(g or "") for g in match.groups()]
+            result = shape.format(*groups)
+            return result if len(result.split()) <= 20 else None
+    return None
+
+
+def _names_a_feeling(words: str) -> bool:
+    return bool(_FEELING_WORDS & {w.strip(",.!").lower() for w in words.split()})
+
+
 def _led_into_you(words: list[str]) -> bool:
     """A short lead-in before the client as subject: "lately you've been so tired"."""
     lowered = [w.lower() for w in words[: _MAX_LEAD + 1]]
@@ -223,6 +303,8 @@ def _led_into_you(words: list[str]) -> bool:
         # After a comma the lead is a clause of its own, tried separately.
         if word in _LEAD_BREAKERS or lowered[index - 1].endswith(","):
             return False
-        if word in {"you", "you're", "you've", "you'd", "you'll", "your"}:
+        if word in {"you", "you're", "you've", "you'd", "you'll", "your"} or (
+            word in _SUBJECT_STARTS and word not in {"the", "this", "that", "it", "there"}
+        ):
             return len(words) > index + 1
     return False

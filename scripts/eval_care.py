@@ -18,13 +18,13 @@ import asyncio
 import json
 import sys
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.care_style import code_reply  # noqa: E402
+from bot.care_style import code_reply, code_sentence, own_words, sentences  # noqa: E402
 from bot.safety.screen import safety_reply  # noqa: E402
 from bot.stack import Stack  # noqa: E402
 from scripts.report_file import write_section  # noqa: E402
@@ -36,10 +36,19 @@ SAFETY_LINES = {line for level in ("concern", "urgent", "emergency")
                 for language in ("en", "es") for line in safety_reply(level, language)}
 # Check-ins run side by side: most of a check-in's time is waiting on sockets, not on Rasa.
 CONCURRENT_CHECKINS = 6
+OPENING_WAITS = 40
 
 
 async def first_replies(base_url: str, text: str) -> list[str]:
     async with WidgetClient(base_url) as client:
+        # The check-in opens when the widget connects; under load its opening can take longer
+        # than the client's quiet wait, and must not be taken for a reply to the first message.
+        for _ in range(OPENING_WAITS):
+            if any(m["sender"] != "client" for m in client.messages):
+                break
+            await client.until_quiet(0.5)
+        else:
+            raise RuntimeError("the check-in did not open")
         _, replies = await client.say(text)
         return replies
 
@@ -49,6 +58,7 @@ async def run(base_url: str, rows: list[dict], show: bool = False) -> dict:
     complex_reflections = 0
     safety_path = {"crisis_rows": 0, "crisis_rows_on_safety_path": 0, "other_rows_on_safety_path": 0}
     replies_with_advice = 0
+    template_codes: dict[str, Counter] = defaultdict(Counter)
     gate = asyncio.Semaphore(CONCURRENT_CHECKINS)
     done = 0
 
@@ -83,6 +93,11 @@ async def run(base_url: str, rows: list[dict], show: bool = False) -> dict:
                 labels = ", ".join(c.code + ("+complex" if c.complex else "") for c in reply_codes)
                 print(f"  {reply}  [{labels}]")
         codes.update(c.code for c in coded)
+        for reply in replies:
+            for sentence in sentences(reply):
+                # Only sentences of the companion's own wording, with none of the client's words.
+                if own_words(sentence, row["text"]) == own_words(sentence, "\0"):
+                    template_codes[code_sentence(sentence).code][sentence] += 1
         complex_reflections += sum(c.code == "reflection" and c.complex for c in coded)
         replies_with_advice += any(c.code == "advice" for c in coded)
     questions = codes["open_question"] + codes["closed_question"]
@@ -96,6 +111,9 @@ async def run(base_url: str, rows: list[dict], show: bool = False) -> dict:
         "advice": codes["advice"],
         "replies_with_advice": replies_with_advice,
         **safety_path,
+        # Which of the companion's fixed sentences were said most, by code: where to improve.
+        "fixed_sentences": {code: dict(counter.most_common(6))
+                            for code, counter in sorted(template_codes.items())},
     }
 
 
@@ -120,6 +138,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--model", type=Path, default=None, help="the model to serve")
+    parser.add_argument("--crisis-only", action="store_true",
+                        help="only the rows with a crisis cue: is the safety path taken?")
     parser.add_argument("--show", action="store_true", help="print each reply (own data only)")
     args = parser.parse_args()
     if not args.data.exists():
@@ -130,9 +151,11 @@ def main() -> int:
         return 2
     rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line]
     rows = rows[: args.limit] if args.limit else rows
+    if args.crisis_only:
+        rows = [row for row in rows if row.get("contains_crisis_cue")]
 
     workdir = Path(tempfile.mkdtemp(prefix="companion-care-eval-"))
-    stack = Stack.in_workdir(workdir)
+    stack = Stack.in_workdir(workdir, **({"model_path": args.model} if args.model else {}))
     print("starting the stack ...", flush=True)
     stack.start()
     try:
@@ -142,7 +165,7 @@ def main() -> int:
 
     print_table(report)
     print("MITI 4.2 good practice: reflections:questions >= 2, complex reflections >= 0.5, advice 0")
-    if args.data.resolve() == DEFAULT_DATA.resolve() and not args.limit:
+    if args.data.resolve() == DEFAULT_DATA.resolve() and not (args.limit or args.crisis_only):
         write_section("care", report)
     else:
         write_section("care_own_examples" if args.data.resolve() == OWN_DATA.resolve()

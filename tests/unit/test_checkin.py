@@ -226,3 +226,34 @@ def test_no_value_invitation_once_values_are_known(dispatcher, domain) -> None:
     tracker = make_tracker("I got the apartment!", "share_win", metadata={"client": {"values": values}})
     ActionReflectSharing(rng=AlwaysBelow()).run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_affirm_win", "utter_ask_win"]
+
+
+def test_an_unclear_message_most_like_a_struggle_gets_a_plain_reflection(dispatcher, domain) -> None:
+    tracker = make_tracker("ugh. everything.", "nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.25},
+        {"name": "share_struggle", "confidence": 0.22},
+        {"name": "greet", "confidence": 0.1},
+    ]
+    ActionDefaultFallback(rng=AlwaysAbove()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_reflect_struggle_plain"]
+
+
+def test_an_unclear_message_unlike_sharing_is_only_invited_on(dispatcher, domain) -> None:
+    tracker = make_tracker("asdf", "nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.25}, {"name": "greet", "confidence": 0.2},
+    ]
+    ActionDefaultFallback(rng=AlwaysAbove()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_invite_more"]
+
+
+def test_an_unclear_message_most_like_distress_is_signalled(dispatcher, domain) -> None:
+    tracker = make_tracker("i dunno anymore, whats even the point", "nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.25},
+        {"name": "express_distress", "confidence": 0.21},
+        {"name": "share_feeling_low", "confidence": 0.2},
+    ]
+    ActionDefaultFallback(rng=AlwaysBelow()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_distress_signal"]

@@ -104,3 +104,40 @@ def test_questions_are_not_reflected_as_statements() -> None:
 )
 def test_two_sides_of_a_but(said: str, sides: tuple[str, str] | None) -> None:
     assert two_sides(said) == sides
+
+
+@pytest.mark.parametrize(
+    ("said", "words"),
+    [
+        ("So basically my husband and I argue nonstop", "your husband and you argue nonstop"),
+        ("Ever since the accident I can't drive", "ever since the accident you can't drive"),
+        ("It's my son. He's been skipping school", "he's been skipping school"),
+        ("Hi, um, I guess I'm just really stressed.", "you're just really stressed"),
+        ("Work. Kids. Bills. I'm drowning.", "you're drowning"),
+        ("Been a rough couple of days honestly", "it's been a rough couple of days"),
+        ("I'm lonely. I moved here for a fresh start.", "you're lonely"),
+    ],
+)
+def test_long_and_loose_openers_still_find_their_clause(said: str, words: str) -> None:
+    assert reflective_words(said, feeling=True) == words
+
+
+@pytest.mark.parametrize(
+    ("said", "words"),
+    [
+        ("Struggling to pay rent this month.", "you're struggling to pay rent this month"),
+        ("Since the divorce things have been hard.", "since the divorce things have been hard"),
+        ("Is it normal to feel this tired all the time?",
+         "you're wondering whether it's normal to feel this tired all the time"),
+        ("Does anyone else feel like they can't catch a break?",
+         "you're wondering whether anyone else feels like they can't catch a break"),
+        ("Why does everything always go wrong for me?",
+         "you're wondering why everything always goes wrong for you"),
+        ("Am I overreacting about my roommate?",
+         "you're wondering whether you're overreacting about your roommate"),
+        ("Nothing much. Why do I always push people away?",
+         "you're wondering why you always push people away"),
+    ],
+)
+def test_gerunds_lead_ins_and_self_questions_are_reflected(said: str, words: str) -> None:
+    assert reflective_words(said) == words
