@@ -38,6 +38,9 @@ _TWO_SIDED_KINDS = {"low", "struggle", "good", "event"}
 QUESTION_SHARE = 1 / 4
 # A plain reflection, without the client's words, invites them on a little more often.
 PLAIN_QUESTION_SHARE = 1 / 2
+# Distress this likely, even when sharing is likelier, goes to the gateway's safety path: a missed
+# cue costs more than a check-in question the client did not need.
+DISTRESS_RUNNER_UP = 0.3
 
 
 def client_profile(tracker: Tracker) -> dict[str, Any]:
@@ -129,6 +132,9 @@ class ActionReflectSharing(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or "share_event"
+        if distress_confidence(tracker) >= DISTRESS_RUNNER_UP:
+            dispatcher.utter_message(response="utter_distress_signal")
+            return []
         kind, reflect_response, question_response = _SHARING.get(intent, _SHARING["share_event"])
         text = tracker.latest_message.get("text") or ""
         words = reflective_words(text, feeling=intent in _FEELING_INTENTS)
@@ -164,6 +170,13 @@ def best_guess(tracker: Tracker) -> str | None:
                if r.get("name") != "nlu_fallback"]
     best = max(ranking, key=lambda r: r.get("confidence") or 0.0, default=None)
     return best.get("name") if best else None
+
+
+def distress_confidence(tracker: Tracker) -> float:
+    for ranked in tracker.latest_message.get("intent_ranking") or []:
+        if ranked.get("name") == "express_distress":
+            return float(ranked.get("confidence") or 0.0)
+    return 0.0
 
 
 def likely_sharing(tracker: Tracker) -> str | None:
@@ -242,6 +255,8 @@ class ActionDefaultFallback(Action):
         if not words:
             likely = likely_sharing(tracker)
             if likely is None:
+                # Nothing to reflect but that the client came with something: say so, and ask.
+                dispatcher.utter_message(response="utter_reflect_unclear_plain")
                 dispatcher.utter_message(response="utter_invite_more")
                 return []
             # Not clear enough to be sure, but most like sharing something: reflect that gently.

@@ -190,7 +190,7 @@ def test_fallback_reflects_what_it_can_and_sometimes_invites_more(dispatcher, do
 
 def test_fallback_never_says_it_did_not_understand(dispatcher, domain) -> None:
     events = ActionDefaultFallback().run(dispatcher, make_tracker("asdf", "nlu_fallback"), domain)
-    assert responses(dispatcher) == ["utter_invite_more"]
+    assert responses(dispatcher) == ["utter_reflect_unclear_plain", "utter_invite_more"]
     assert events == []
 
 
@@ -245,7 +245,7 @@ def test_an_unclear_message_unlike_sharing_is_only_invited_on(dispatcher, domain
         {"name": "nlu_fallback", "confidence": 0.25}, {"name": "greet", "confidence": 0.2},
     ]
     ActionDefaultFallback(rng=AlwaysAbove()).run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_invite_more"]
+    assert responses(dispatcher) == ["utter_reflect_unclear_plain", "utter_invite_more"]
 
 
 def test_an_unclear_message_most_like_distress_is_signalled(dispatcher, domain) -> None:
@@ -257,3 +257,24 @@ def test_an_unclear_message_most_like_distress_is_signalled(dispatcher, domain) 
     ]
     ActionDefaultFallback(rng=AlwaysBelow()).run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_distress_signal"]
+
+
+def test_sharing_with_distress_a_close_second_is_signalled(dispatcher, domain) -> None:
+    tracker = make_tracker("i can't keep going like this with the rent", "share_struggle")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "share_struggle", "confidence": 0.45},
+        {"name": "express_distress", "confidence": 0.35},
+    ]
+    events = ActionReflectSharing(rng=AlwaysAbove()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_distress_signal"]
+    assert events == []
+
+
+def test_sharing_with_distress_a_distant_second_is_reflected(dispatcher, domain) -> None:
+    tracker = make_tracker("my rent went up again", "share_struggle")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "share_struggle", "confidence": 0.7},
+        {"name": "express_distress", "confidence": 0.1},
+    ]
+    ActionReflectSharing(rng=AlwaysAbove()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_reflect_struggle"]
