@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,7 @@ PARTS = {
     "tracker store": ("tracker_store.py",),
     "SQLAlchemy": ("sqlalchemy/",),
     "action server calls": ("rasa/core/actions/action.py", "aiohttp/client"),
+    "validating action replies (jsonschema)": ("jsonschema/",),
     "event (de)serialisation": ("rasa/shared/core/events.py",),
     "sanic / HTTP": ("sanic/",),
     "graph runner": ("rasa/engine/runner", "rasa/engine/graph.py"),
@@ -67,7 +69,8 @@ def summarise(stacks: list[tuple[list[str], int]]) -> dict:
             if any(needle in joined for needle in needles):
                 parts[part] += count
         leaves[frames[-1]] += count
-    idle = sum(c for f, c in stacks if any("select" in x or "epoll" in x for x in f[-2:]))
+    # The event loop waiting for work (or for the action server) shows as sanic's serve line.
+    idle = sum(c for f, c in stacks if f[-1].startswith("serve (sanic/server/runners.py"))
     return {
         "samples": total,
         "idle_share": round(idle / total, 3),
@@ -101,15 +104,19 @@ def main() -> int:
         rasa = next(p for p in stack.processes if p.name == "rasa")
         spy = subprocess.Popen([args.py_spy, "record", "--pid", str(rasa.popen.pid), "--format",
                                 "raw", "--output", str(out), "--rate", "200", "--nonblocking"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=(workdir / "py-spy.log").open("w"))
         asyncio.run(drive(stack, args.rate, args.seconds))
-        spy.terminate()
-        spy.wait(30)
+        spy.send_signal(signal.SIGINT)  # py-spy writes its samples when interrupted
+        spy.wait(60)
     finally:
         stack.stop()
+    if not out.exists():
+        print("py-spy wrote no samples:\n" + (workdir / "py-spy.log").read_text()[-2000:])
+        return 1
     figures = summarise(parse_collapsed(out))
     figures["load"] = f"open loop {args.rate:g} msg/s for {args.seconds:g}s, then one 60-turn conversation"
-    print(f"\n{'share of Rasa samples':<40}{figures['samples']:>8} samples")
+    print(f"\n{'share of Rasa samples':<40}{figures['samples']:>8} samples, "
+          f"{figures['idle_share']:.1%} idle")
     for part, share in figures["parts"].items():
         print(f"  {part:<38}{share:>8.1%}")
     print("busiest functions (self):")
