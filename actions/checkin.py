@@ -255,9 +255,11 @@ class ActionDefaultFallback(Action):
         if not words:
             likely = likely_sharing(tracker)
             if likely is None:
-                # Nothing to reflect but that the client came with something: say so, and ask.
+                # Nothing to reflect but that the client came with something: say so, and
+                # sometimes ask.
                 dispatcher.utter_message(response="utter_reflect_unclear_plain")
-                dispatcher.utter_message(response="utter_invite_more")
+                if self._rng.random() < PLAIN_QUESTION_SHARE:
+                    dispatcher.utter_message(response="utter_invite_more")
                 return []
             # Not clear enough to be sure, but most like sharing something: reflect that gently.
             dispatcher.utter_message(response=f"{_SHARING[likely][1]}_plain")

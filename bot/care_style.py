@@ -51,7 +51,12 @@ COMPLEX_MARKERS = re.compile(
     r"means a lot|care (?:deeply|a lot) about|you care about|you want (?:things|something) to|"
     r"you'?re hoping|hoping for|you'?d like things|stayed with you|"
     r"sits with you|still with you|doing what you can|out of your hands|little say|unfair|"
-    r"alone in|scary|frightening|exhausting|painful|hurts|stings)",
+    r"alone in|scary|frightening|exhausting|painful|hurts|stings|"
+    # what a value means to the client (actions/value_reflections.yml)
+    r"matters? to you|close to your heart|a lot of heart|means? a great deal|"
+    r"how much (?:it|they) means? to you|worth a lot|keeps you going|building a lot of your life|"
+    r"comes back to|fighting for|draw real strength|take for granted|the person you're becoming|"
+    r"you care a lot about)",
     re.IGNORECASE,
 )
 AFFIRMATION = re.compile(

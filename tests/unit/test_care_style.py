@@ -107,3 +107,17 @@ def test_the_clients_words_carried_back_are_a_reflection_however_they_start() ->
     # Without the client's message the same sentence has no reflection's shape.
     assert [c.code for c in code_reply("Lately you've been so tired.")] == ["other"]
     assert [c.code for c in code_reply("The weather is nice.", client_text=client)] == ["other"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Your kids really matter to you.",
+        "There's a lot of heart in the way you talk about your mom.",
+        "Staying clean is close to your heart.",
+        "After everything, not feeling afraid means a great deal to you.",
+    ],
+)
+def test_reflections_of_what_a_value_means_are_complex(reply: str) -> None:
+    [coded] = code_reply(reply, client_text="my kids and my mom and staying clean")
+    assert (coded.code, coded.complex) == ("reflection", True)
