@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import checkin_es, reflection_es
 from actions.language import language_of, name_of
-from actions.reflection import reflective_words
+from actions.reflection import reflective_words, two_sides
 from actions.values import invite_values_question, recall_prompt, value_to_recall
 
 NOTES_SLOT = "checkin_notes"
@@ -31,10 +31,18 @@ _SHARING = {
 }
 _FEELING_INTENTS = {"share_feeling_low", "share_feeling_good"}
 _VALUE_INVITING_KINDS = {"win", "good"}
+# "X but Y" from a client who is low, struggling, or just telling is often ambivalence, and a
+# double-sided reflection holds both sides; a win is affirmed whole.
+_TWO_SIDED_KINDS = {"low", "struggle", "good", "event"}
 
 # MITI good practice is at least two reflections per question, so a reflection is followed by an
-# open question only about a third of the time; the reflection itself invites the client on.
-QUESTION_SHARE = 1 / 3
+# open question only about a quarter of the time; the reflection itself invites the client on.
+QUESTION_SHARE = 1 / 4
+# A plain reflection, without the client's words, invites them on a little more often.
+PLAIN_QUESTION_SHARE = 1 / 2
+# Distress this likely, even when sharing is likelier, goes to the gateway's safety path: a missed
+# cue costs more than a check-in question the client did not need.
+DISTRESS_RUNNER_UP = 0.3
 
 
 def client_profile(tracker: Tracker) -> dict[str, Any]:
@@ -131,18 +139,29 @@ class ActionReflectSharing(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or "share_event"
+        if distress_confidence(tracker) >= DISTRESS_RUNNER_UP:
+            dispatcher.utter_message(response="utter_distress_signal")
+            return []
         kind, reflect_response, question_response = _SHARING.get(intent, _SHARING["share_event"])
         text = tracker.latest_message.get("text") or ""
         language = language_of(client_profile(tracker))
         words = reflective_words_in(language, text, feeling=intent in _FEELING_INTENTS)
-        if words:
+        # Two sides are found in English phrasing ("X but Y") only.
+        sides = two_sides(text) if kind in _TWO_SIDED_KINDS and language != "es" else None
+        if sides:
+            first, second = sides
+            dispatcher.utter_message(
+                response="utter_reflect_two_sided", first=first, First=capitalised(first),
+                second=second,
+            )
+        elif words:
             dispatcher.utter_message(
                 response=reflect_response, words=words, Words=capitalised(words)
             )
         else:
             dispatcher.utter_message(response=f"{reflect_response}_plain")
-        # Without the client's words the plain reflection says little, so invite them on.
-        if not words or self._rng.random() < QUESTION_SHARE:
+        share = QUESTION_SHARE if words else PLAIN_QUESTION_SHARE
+        if self._rng.random() < share:
             if kind in _VALUE_INVITING_KINDS and not client_profile(tracker).get("values"):
                 # A win or a good day is a natural moment to ask what it serves.
                 dispatcher.utter_message(text=invite_values_question(language, rng=self._rng))
@@ -157,6 +176,27 @@ class ActionReflectSharing(Action):
 def reflective_words_in(language: str, text: str, *, feeling: bool = False) -> str | None:
     reflect = reflection_es.reflective_words if language == "es" else reflective_words
     return reflect(text, feeling=feeling)
+
+
+def best_guess(tracker: Tracker) -> str | None:
+    """The intent an unclear message most resembles, leaving the fallback itself aside."""
+    ranking = [r for r in tracker.latest_message.get("intent_ranking") or []
+               if r.get("name") != "nlu_fallback"]
+    best = max(ranking, key=lambda r: r.get("confidence") or 0.0, default=None)
+    return best.get("name") if best else None
+
+
+def distress_confidence(tracker: Tracker) -> float:
+    for ranked in tracker.latest_message.get("intent_ranking") or []:
+        if ranked.get("name") == "express_distress":
+            return float(ranked.get("confidence") or 0.0)
+    return 0.0
+
+
+def likely_sharing(tracker: Tracker) -> str | None:
+    """The sharing intent an unclear message most resembles, if sharing is its best guess."""
+    name = best_guess(tracker)
+    return name if name in _SHARING else None
 
 
 def compose_summary(notes: list[tuple[str, str]]) -> str:
@@ -216,17 +256,39 @@ class ActionDefaultFallback(Action):
     Replaces Rasa's default, which would answer "I didn't understand" and undo the client's turn.
     """
 
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self._rng = rng or random.Random()
+
     def name(self) -> str:
         return "action_default_fallback"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if best_guess(tracker) == "express_distress":
+            # Unsure, but most like distress: err towards safety and let the gateway answer.
+            dispatcher.utter_message(response="utter_distress_signal")
+            return []
         language = language_of(client_profile(tracker))
         words = reflective_words_in(language, tracker.latest_message.get("text") or "")
-        if words:
-            dispatcher.utter_message(
-                response="utter_reflect_event", words=words, Words=capitalised(words)
-            )
-        dispatcher.utter_message(response="utter_invite_more")
+        if not words:
+            likely = likely_sharing(tracker)
+            if likely is None:
+                # Nothing to reflect but that the client came with something: say so, and
+                # sometimes ask.
+                dispatcher.utter_message(response="utter_reflect_unclear_plain")
+                if self._rng.random() < PLAIN_QUESTION_SHARE:
+                    dispatcher.utter_message(response="utter_invite_more")
+                return []
+            # Not clear enough to be sure, but most like sharing something: reflect that gently.
+            dispatcher.utter_message(response=f"{_SHARING[likely][1]}_plain")
+            if self._rng.random() < PLAIN_QUESTION_SHARE:
+                dispatcher.utter_message(response="utter_invite_more")
+            return []
+        dispatcher.utter_message(
+            response="utter_reflect_event", words=words, Words=capitalised(words)
+        )
+        # A reflection invites the client on by itself; a question follows only sometimes.
+        if self._rng.random() < QUESTION_SHARE:
+            dispatcher.utter_message(response="utter_invite_more")
         return []

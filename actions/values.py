@@ -574,12 +574,19 @@ class ActionReflectValue(Action):
         mentions = detector.detect(text)
         if not mentions:
             # The model heard a value the lexicon does not know: reflect the words themselves.
+            from actions.checkin import PLAIN_QUESTION_SHARE, QUESTION_SHARE  # noqa: PLC0415
+
             words = reflective_words(text)
             if words:
                 dispatcher.utter_message(
                     response="utter_reflect_event", words=words, Words=words[:1].upper() + words[1:]
                 )
-            dispatcher.utter_message(response="utter_invite_more")
+            else:
+                dispatcher.utter_message(response="utter_reflect_unclear_plain")
+            # As after any reflection, a question follows only sometimes.
+            share = QUESTION_SHARE if words else PLAIN_QUESTION_SHARE
+            if self._rng.random() < share:
+                dispatcher.utter_message(response="utter_invite_more")
             return []
         mention = mentions[0]
         dispatcher.utter_message(text=reflect_value(mention, rng=self._rng))

@@ -2,7 +2,7 @@
 
 Splits `data/nlu` (stratified, fixed seed), trains an NLU-only model on four fifths with the
 project's `config.yml`, tests on the rest with `rasa test nlu`, prints a table and writes
-reports/nlu_eval.json.  Usage: .venv/bin/python scripts/eval_nlu.py
+the "nlu" section of reports/eval.json.  Usage: .venv/bin/python scripts/eval_nlu.py
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.report_file import write_section  # noqa: E402
+
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
        "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"}
@@ -62,10 +66,7 @@ def main() -> int:
                        for name, row in intents.items()},
     }
     figures["config"] = args.config
-    out = ROOT / "reports" / "nlu_eval.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"written to {out.relative_to(ROOT)}")
+    write_section("nlu", figures)
     return 0
 
 

@@ -4,7 +4,7 @@ Scores are micro-averaged over (message, value) pairs, overall and per language,
 of no-value messages that got any value and the counts per value.
 
 Usage: .venv/bin/python scripts/eval_values.py [--data PATH] [--errors]
-Writes reports/values_eval.json.
+Writes the "values" section of reports/eval.json.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.values import CANONICAL_VALUES, ValueDetector  # noqa: E402
+from scripts.report_file import write_section  # noqa: E402
 
 DEFAULT_DATA = ROOT / "tests" / "data" / "values_labelled.jsonl"
-REPORT = ROOT / "reports" / "values_eval.json"
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -94,9 +94,8 @@ def main() -> int:
         for error in report["errors"]:
             print(f"{error['text']!r}: expected {error['expected']}, got {error['got']}")
 
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nwritten to {REPORT.relative_to(ROOT)}")
+    print()
+    write_section("values", {k: v for k, v in report.items() if k != "errors"})
     return 0
 
 

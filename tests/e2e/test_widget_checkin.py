@@ -84,7 +84,7 @@ def test_a_five_turn_checkin_is_reflective_and_never_advises(stack: Stack, brows
         replies_by_turn.append([strip_sender(t) for t in companion_messages(page)[seen:]])
 
     for turn, replies in zip(TURNS[:-1], replies_by_turn[:-1], strict=True):
-        codes = [c.code for reply in replies for c in code_reply(reply)]
+        codes = [c.code for reply in replies for c in code_reply(reply, client_text=turn)]
         assert codes and codes[0] in ("reflection", "affirmation"), (turn, replies)
         assert set(codes) <= {"reflection", "affirmation", "open_question"}, (turn, replies)
     assert any("landlord" in reply for reply in replies_by_turn[1])

@@ -54,25 +54,38 @@ class WidgetClient:
 
     async def say(self, text: str, arrived: float | None = None) -> tuple[float, list[str]]:
         """Send a message; returns seconds from its arrival (default: sending) to the companion's
-        first reply, and the texts of every reply to it."""
+        first reply, and the texts of every reply to it.
+
+        Replies are told by id: the gateway acknowledges the message with its stored id, and only
+        companion messages stored after it answer it, so a late reply to the previous message is
+        never taken for this one's."""
         started = arrived if arrived is not None else time.perf_counter()
+        client_msg_id = uuid.uuid4().hex
         await self._ws.send(json.dumps(
-            {"type": "message", "text": text, "client_msg_id": uuid.uuid4().hex}
+            {"type": "message", "text": text, "client_msg_id": client_msg_id}
         ))
+        inbound_id: int | None = None
         first_reply = None
         replies: list[str] = []
         typing_on = typing_done = False
         while True:
             frame = json.loads(await asyncio.wait_for(self._ws.recv(), 30))
             self._record(frame)
-            if frame["type"] == "typing":
+            if frame["type"] == "ack" and frame.get("client_msg_id") == client_msg_id:
+                inbound_id = frame["id"]
+                typing_on = typing_done = False
+            elif inbound_id is None:
+                continue  # what is still arriving for an earlier message
+            elif frame["type"] == "typing":
                 typing_on = typing_on or frame["on"]
                 typing_done = not frame["on"]
-            elif frame["type"] == "message" and frame["sender"] != "client":
+            elif (frame["type"] == "message" and frame["sender"] != "client"
+                  and frame["id"] > inbound_id):
                 first_reply = first_reply or time.perf_counter() - started
                 replies.append(frame["text"])
                 # Replies follow the end of typing; safety replies come with no typing at all.
                 if typing_done or not typing_on:
                     break
-        replies += [m["text"] for m in await self.until_quiet(0.05) if m["sender"] != "client"]
+        replies += [m["text"] for m in await self.until_quiet(0.05)
+                    if m["sender"] != "client" and m["id"] > inbound_id]
         return first_reply, replies

@@ -99,12 +99,50 @@ def test_an_open_question_follows_only_some_reflections(dispatcher, domain) -> N
     assert responses(dispatcher) == ["utter_reflect_struggle", "utter_ask_struggle"]
 
 
-def test_unreflectable_words_get_a_plain_reflection_and_an_invitation(dispatcher, domain) -> None:
-    events = ActionReflectSharing(rng=AlwaysAbove()).run(
+class Draws(random.Random):
+    def __init__(self, value: float) -> None:
+        super().__init__()
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+
+def test_unreflectable_words_get_a_plain_reflection_and_sometimes_an_invitation(
+    dispatcher, domain
+) -> None:
+    # 0.4 is above the share of questions after the client's words, below the one after none.
+    events = ActionReflectSharing(rng=Draws(0.4)).run(
         dispatcher, make_tracker("ugh", "share_feeling_low"), domain
     )
     assert responses(dispatcher) == ["utter_reflect_low_plain", "utter_ask_low"]
     assert events == [SlotSet(NOTES_SLOT, [])]
+    words_dispatcher = type(dispatcher)()
+    ActionReflectSharing(rng=Draws(0.4)).run(
+        words_dispatcher, make_tracker("I lost my job", "share_struggle"), domain
+    )
+    assert responses(words_dispatcher) == ["utter_reflect_struggle"]
+
+
+def test_both_sides_of_a_but_are_reflected_together(dispatcher, domain) -> None:
+    ActionReflectSharing(rng=AlwaysAbove()).run(
+        dispatcher,
+        make_tracker("I want to go back to school but I'm scared I'll fail", "share_struggle"),
+        domain,
+    )
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_reflect_two_sided"
+    assert (message["first"], message["second"]) == (
+        "you want to go back to school", "you're scared you'll fail"
+    )
+    assert message["First"] == "You want to go back to school"
+
+
+def test_a_win_with_a_but_is_affirmed_whole(dispatcher, domain) -> None:
+    ActionReflectSharing(rng=AlwaysAbove()).run(
+        dispatcher, make_tracker("I got the job but it starts early", "share_win"), domain
+    )
+    assert responses(dispatcher) == ["utter_affirm_win"]
 
 
 def test_notes_accumulate_across_turns(dispatcher, domain) -> None:
@@ -140,17 +178,21 @@ def test_summary_of_an_empty_checkin_just_thanks(dispatcher, domain) -> None:
     assert compose_summary([]) == ""
 
 
-def test_fallback_reflects_what_it_can_and_invites_more(dispatcher, domain) -> None:
-    ActionDefaultFallback().run(
-        dispatcher, make_tracker("my sister came by with groceries", "nlu_fallback"), domain
-    )
+def test_fallback_reflects_what_it_can_and_sometimes_invites_more(dispatcher, domain) -> None:
+    tracker = make_tracker("my sister came by with groceries", "nlu_fallback")
+    ActionDefaultFallback(rng=AlwaysBelow()).run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_reflect_event", "utter_invite_more"]
     assert dispatcher.messages[0]["words"] == "your sister came by with groceries"
+    quiet = type(dispatcher)()
+    ActionDefaultFallback(rng=AlwaysAbove()).run(quiet, tracker, domain)
+    assert responses(quiet) == ["utter_reflect_event"]
 
 
 def test_fallback_never_says_it_did_not_understand(dispatcher, domain) -> None:
-    events = ActionDefaultFallback().run(dispatcher, make_tracker("asdf", "nlu_fallback"), domain)
-    assert responses(dispatcher) == ["utter_invite_more"]
+    events = ActionDefaultFallback(rng=AlwaysBelow()).run(
+        dispatcher, make_tracker("asdf", "nlu_fallback"), domain
+    )
+    assert responses(dispatcher) == ["utter_reflect_unclear_plain", "utter_invite_more"]
     assert events == []
 
 
@@ -186,3 +228,55 @@ def test_no_value_invitation_once_values_are_known(dispatcher, domain) -> None:
     tracker = make_tracker("I got the apartment!", "share_win", metadata={"client": {"values": values}})
     ActionReflectSharing(rng=AlwaysBelow()).run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_affirm_win", "utter_ask_win"]
+
+
+def test_an_unclear_message_most_like_a_struggle_gets_a_plain_reflection(dispatcher, domain) -> None:
+    tracker = make_tracker("ugh. everything.", "nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.25},
+        {"name": "share_struggle", "confidence": 0.22},
+        {"name": "greet", "confidence": 0.1},
+    ]
+    ActionDefaultFallback(rng=AlwaysAbove()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_reflect_struggle_plain"]
+
+
+def test_an_unclear_message_unlike_sharing_is_only_invited_on(dispatcher, domain) -> None:
+    tracker = make_tracker("asdf", "nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.25}, {"name": "greet", "confidence": 0.2},
+    ]
+    ActionDefaultFallback(rng=AlwaysAbove()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_reflect_unclear_plain"]
+
+
+def test_an_unclear_message_most_like_distress_is_signalled(dispatcher, domain) -> None:
+    tracker = make_tracker("i dunno anymore, whats even the point", "nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.25},
+        {"name": "express_distress", "confidence": 0.21},
+        {"name": "share_feeling_low", "confidence": 0.2},
+    ]
+    ActionDefaultFallback(rng=AlwaysBelow()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_distress_signal"]
+
+
+def test_sharing_with_distress_a_close_second_is_signalled(dispatcher, domain) -> None:
+    tracker = make_tracker("i can't keep going like this with the rent", "share_struggle")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "share_struggle", "confidence": 0.45},
+        {"name": "express_distress", "confidence": 0.35},
+    ]
+    events = ActionReflectSharing(rng=AlwaysAbove()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_distress_signal"]
+    assert events == []
+
+
+def test_sharing_with_distress_a_distant_second_is_reflected(dispatcher, domain) -> None:
+    tracker = make_tracker("my rent went up again", "share_struggle")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "share_struggle", "confidence": 0.7},
+        {"name": "express_distress", "confidence": 0.1},
+    ]
+    ActionReflectSharing(rng=AlwaysAbove()).run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_reflect_struggle"]

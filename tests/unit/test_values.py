@@ -345,7 +345,20 @@ def test_action_reflects_the_value_and_notes_it(dispatcher, domain) -> None:
     assert events == [SlotSet("checkin_notes", ["value::your kids"])]
 
 
+class _Draw(random.Random):
+    def __init__(self, value: float) -> None:
+        super().__init__()
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+
 def test_action_without_a_known_value_reflects_the_words(dispatcher, domain) -> None:
     tracker = make_tracker("my garden is my happy place", "share_value")
-    assert ActionReflectValue().run(dispatcher, tracker, domain) == []
+    assert ActionReflectValue(rng=_Draw(0.0)).run(dispatcher, tracker, domain) == []
     assert [m["response"] for m in dispatcher.messages] == ["utter_reflect_event", "utter_invite_more"]
+    # Like any reflection, it is followed by a question only sometimes.
+    quiet = type(dispatcher)()
+    ActionReflectValue(rng=_Draw(0.99)).run(quiet, tracker, domain)
+    assert [m["response"] for m in quiet.messages] == ["utter_reflect_event"]
