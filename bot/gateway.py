@@ -8,10 +8,10 @@ even when Rasa is slow, down or wrong.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import re
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import yaml
 
 from actions.values import ValueDetector
 from bot.hub import Frame, Hub
+from bot.locks import ChatLocks, LocalLocks
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from bot.safety.screen import Assessment, SafetyScreen, safety_reply
 from bot.settings import Settings
@@ -30,8 +31,9 @@ TEXTS_PATH = Path(__file__).with_name("texts.yml")
 START_CHECKIN = "/start_checkin"
 # Rasa's own intent for a fresh session: each check-in is one, so trackers stay short and fast.
 START_SESSION = "/session_start"
-# Control characters other than newline and tab never reach storage or the dialogue engine.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters other than newline and tab never reach storage or the dialogue engine, nor
+# do lone UTF-16 surrogates (valid in JSON escapes, not encodable in UTF-8).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 def load_texts(path: Path = TEXTS_PATH) -> dict[str, str]:
@@ -65,6 +67,7 @@ class Gateway:
         values: ValueDetector,
         hub: Hub,
         texts: dict[str, str] | None = None,
+        locks: ChatLocks | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -74,19 +77,24 @@ class Gateway:
         self._hub = hub
         self._checkin_gap = dt.timedelta(minutes=settings.checkin_gap_minutes)
         self._texts = texts or load_texts()
-        # One lock per client keeps each conversation's messages in order.
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # One lock per client keeps each conversation's messages in order (across gateways when
+        # the locks are shared through Redis).
+        self._chat_locks: ChatLocks = locks or LocalLocks()
 
     @property
     def store(self) -> Store:
         return self._store
 
-    def _lock(self, client_id: int) -> asyncio.Lock:
-        lock = self._locks.get(client_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[client_id] = lock
-        return lock
+    def _lock(self, client_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._chat_locks.hold(client_id)
+
+    def text(self, key: str) -> str:
+        """One of the gateway's own words to clients (bot/texts.yml)."""
+        return self._texts[key]
+
+    def is_risky(self, text: str) -> bool:
+        """Whether the safety screen hears a cue in `text` alone (a flood never hides one)."""
+        return self._screen.assess(clean_text(text), []).level != "none"
 
     async def open_checkin(self, client_id: int, channel: str) -> list[StoredMessage]:
         """When a client opens the chat: start a check-in if none is under way (the plain notice
@@ -119,14 +127,16 @@ class Gateway:
             self._hub.publish(
                 client_id, {"type": "ack", "client_msg_id": client_msg_id, "id": inbound.id}
             )
-            if not is_new:
+            # A resend is answered only if its first delivery never was (a gateway died mid-way).
+            if not is_new and await asyncio.to_thread(self._store.is_answered, inbound.id):
                 return []
-            self._hub.publish(client_id, message_frame(inbound))
+            if is_new:
+                self._hub.publish(client_id, message_frame(inbound))
             new_checkin = await asyncio.to_thread(
                 self._store.touch_checkin, client_id, channel, self._checkin_gap
             )
             outgoing = await self._respond(client_id, inbound, new_checkin)
-            return await self._send(client_id, channel, outgoing)
+            return await self._send(client_id, channel, outgoing, answering=inbound.id)
 
     async def _respond(
         self, client_id: int, inbound: StoredMessage, new_checkin: bool
@@ -240,11 +250,15 @@ class Gateway:
         return [Outgoing(text) for text in texts]
 
     async def _send(
-        self, client_id: int, channel: str, outgoing: list[Outgoing]
+        self, client_id: int, channel: str, outgoing: list[Outgoing], answering: int | None = None
     ) -> list[StoredMessage]:
         if not outgoing:
+            if answering is not None:
+                await asyncio.to_thread(self._store.mark_answered, answering)
             return []
-        stored = await asyncio.to_thread(self._store.store_outbound, client_id, channel, outgoing)
+        stored = await asyncio.to_thread(
+            self._store.store_outbound, client_id, channel, outgoing, answering=answering
+        )
         for message in stored:
             self._hub.publish(client_id, message_frame(message))
         return stored

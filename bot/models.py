@@ -91,6 +91,9 @@ class Message(Base):
     client_msg_id: Mapped[str | None] = mapped_column(String(64))
     risk_level: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the gateway finished answering a client's message; a resend of one never answered (its
+    # gateway died mid-way) is answered then.
+    answered_at: Mapped[dt.datetime | None]
 
     client: Mapped[Client] = relationship(back_populates="messages")
 

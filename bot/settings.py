@@ -33,7 +33,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///var/companion.db"
+    # repr=False: a PostgreSQL URL may carry a password.
+    database_url: str = field(default="sqlite:///var/companion.db", repr=False)
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 8.0
@@ -46,6 +47,13 @@ class Settings:
     max_message_chars: int = 4000
     # A message after this long a silence starts a new check-in (and a new dialogue session).
     checkin_gap_minutes: float = 60.0
+    # Set: live widget frames, per-chat locks and rate limits are shared through Redis, so several
+    # gateways can run side by side. Unset: all of that stays in this process.
+    redis_url: str | None = field(default=None, repr=False)
+    redis_prefix: str = "companion"
+    # Messages one client may send per window; beyond that they get a kind "slow down" reply.
+    rate_limit_messages: int = 30
+    rate_limit_window_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,4 +73,10 @@ class Settings:
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", defaults.max_message_chars),
             checkin_gap_minutes=_float(env, "CHECKIN_GAP_MINUTES", defaults.checkin_gap_minutes),
+            redis_url=env.get("REDIS_URL") or None,
+            redis_prefix=env.get("REDIS_PREFIX") or defaults.redis_prefix,
+            rate_limit_messages=_int(env, "RATE_LIMIT_MESSAGES", defaults.rate_limit_messages),
+            rate_limit_window_seconds=_float(
+                env, "RATE_LIMIT_WINDOW_SECONDS", defaults.rate_limit_window_seconds
+            ),
         )

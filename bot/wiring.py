@@ -10,17 +10,18 @@ from starlette.applications import Starlette
 from actions.values import ValueDetector
 from bot.db import make_engine, make_sessionmaker
 from bot.gateway import Gateway
-from bot.hub import Hub
 from bot.rasa_client import RasaClient
 from bot.safety.screen import SafetyScreen
 from bot.settings import Settings
+from bot.shared import build_shared
 from bot.store import Store
 from bot.web.app import create_app
 
 
 def build_app(settings: Settings) -> Starlette:
     engine = make_engine(settings.database_url)
-    hub = Hub()
+    shared = build_shared(settings)
+    hub = shared.hub
     rasa = RasaClient(
         rasa_url=settings.rasa_url,
         action_server_url=settings.action_server_url,
@@ -33,12 +34,15 @@ def build_app(settings: Settings) -> Starlette:
         screen=SafetyScreen(),
         values=ValueDetector(),
         hub=hub,
+        locks=shared.locks,
     )
-    app = create_app(gateway, hub)
+    app = create_app(gateway, hub, limiter=shared.limiter)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await shared.start()
         yield
+        await shared.stop()
         await rasa.aclose()
         engine.dispose()
 

@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.gateway import Gateway, message_frame
 from bot.hub import Hub
+from bot.ratelimit import RateLimiter
 from bot.store import token_digest
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(gateway: Gateway, hub: Hub) -> Starlette:
+def create_app(gateway: Gateway, hub: Hub, limiter: RateLimiter | None = None) -> Starlette:
     async def demo_page(request: Request) -> Response:
         return FileResponse(STATIC_DIR / "demo.html", media_type="text/html")
 
@@ -96,7 +97,7 @@ def create_app(gateway: Gateway, hub: Hub) -> Starlette:
         if client_id is None:
             await websocket.close(code=UNKNOWN_TOKEN)
             return
-        await WidgetConnection(websocket, client_id, gateway, hub).serve()
+        await WidgetConnection(websocket, client_id, gateway, hub, limiter).serve()
 
     return Starlette(
         routes=[
@@ -121,8 +122,16 @@ class WidgetConnection:
     is read, and frames already covered by the history are skipped, so nothing is lost or doubled.
     """
 
-    def __init__(self, websocket: WebSocket, client_id: int, gateway: Gateway, hub: Hub) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        client_id: int,
+        gateway: Gateway,
+        hub: Hub,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self._ws = websocket
+        self._limiter = limiter
         self._client_id = client_id
         self._gateway = gateway
         self._hub = hub
@@ -157,9 +166,19 @@ class WidgetConnection:
     async def _frames(self) -> AsyncIterator[dict]:
         while True:
             try:
-                raw = await self._ws.receive_text()
+                message = await self._ws.receive()
             except (WebSocketDisconnect, RuntimeError):
                 return
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            if raw is None:
+                # A binary frame: the widget only ever sends JSON text.
+                try:
+                    raw = (message.get("bytes") or b"").decode("utf-8")
+                except UnicodeDecodeError:
+                    await self._send({"type": "error", "message": "Frames must be UTF-8 text."})
+                    continue
             if len(raw.encode()) > MAX_FRAME_BYTES:
                 await self._send({"type": "error", "message": "That message is too long to send."})
                 continue
@@ -188,6 +207,12 @@ class WidgetConnection:
         ):
             await self._send({"type": "error", "message": "A message needs text."})
             return
+        if await self._flooding(text):
+            await self._send(
+                {"type": "error", "code": "rate_limited", "client_msg_id": client_msg_id,
+                 "message": self._gateway.text("rate_limited")}
+            )
+            return
         try:
             await self._gateway.handle_client_message(
                 client_id=self._client_id,
@@ -200,6 +225,12 @@ class WidgetConnection:
             await self._send(
                 {"type": "error", "message": "Something went wrong on our side. Please try again."}
             )
+
+    async def _flooding(self, text: str) -> bool:
+        """Over the client's rate limit; a message with a risk cue always goes through."""
+        if self._limiter is None or await self._limiter.allow(f"web:{self._client_id}"):
+            return False
+        return not self._gateway.is_risky(text)
 
     async def _pump(self, queue: asyncio.Queue[dict]) -> None:
         # Live frames wait in the queue until the history is out, so ids leave in order.
