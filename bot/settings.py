@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,6 +55,20 @@ class Settings:
     # Messages one client may send per window; beyond that they get a kind "slow down" reply.
     rate_limit_messages: int = 30
     rate_limit_window_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        checks = [
+            ("COMPANION_PORT", 0 <= self.port <= 65535, "a port from 0 to 65535"),
+            ("RASA_TIMEOUT_SECONDS", 0 < self.rasa_timeout_seconds < math.inf, "a positive number"),
+            ("MAX_MESSAGE_CHARS", self.max_message_chars >= 1, "at least 1"),
+            ("CHECKIN_GAP_MINUTES", 0 <= self.checkin_gap_minutes < math.inf, "zero or more"),
+            ("RATE_LIMIT_MESSAGES", self.rate_limit_messages >= 1, "at least 1"),
+            ("RATE_LIMIT_WINDOW_SECONDS", 0 < self.rate_limit_window_seconds < math.inf,
+             "a positive number"),
+        ]
+        for name, ok, expected in checks:
+            if not ok:
+                raise SettingsError(f"{name} must be {expected}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
