@@ -10,6 +10,7 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -214,12 +215,23 @@ class WidgetConnection:
             )
             return
         try:
-            await self._gateway.handle_client_message(
-                client_id=self._client_id,
-                channel=WIDGET_CHANNEL,
-                text=text,
-                client_msg_id=client_msg_id,
-            )
+            try:
+                await self._gateway.handle_client_message(
+                    client_id=self._client_id,
+                    channel=WIDGET_CHANNEL,
+                    text=text,
+                    client_msg_id=client_msg_id,
+                )
+            except (OperationalError, InterfaceError) as exc:
+                # A database connection cut mid-way (failover, restart): once more on a fresh one.
+                # The resend is stored once and answered only if it was not already.
+                log.warning("database error for client %s, retrying: %s", self._client_id, exc)
+                await self._gateway.handle_client_message(
+                    client_id=self._client_id,
+                    channel=WIDGET_CHANNEL,
+                    text=text,
+                    client_msg_id=client_msg_id,
+                )
         except Exception:
             log.exception("failed to handle a widget message for client %s", self._client_id)
             await self._send(
