@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import logging
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,10 @@ class Gateway:
         text = clean_text(text)
         if not text:
             return []
+        arrived = time.monotonic()
         async with self._lock(client_id):
+            if (waited := time.monotonic() - arrived) > 30:
+                log.warning("a message from client %s waited %.0fs for its turn", client_id, waited)
             inbound, is_new = await asyncio.to_thread(
                 self._store.store_inbound, client_id, text, channel, client_msg_id
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator
 from typing import Protocol
@@ -54,7 +55,11 @@ class RedisLocks:
             lock = self._redis.lock(  # type: ignore[attr-defined]
                 f"{self._prefix}:chatlock:{client_id}", timeout=self._lease, sleep=0.02
             )
+            waited = time.monotonic()
             await lock.acquire()
+            waited = time.monotonic() - waited
+            if waited > self._lease:
+                log.warning("waited %.1fs for the chat lock of client %s", waited, client_id)
             renew = asyncio.create_task(self._renew(lock))
             try:
                 yield
