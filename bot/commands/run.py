@@ -22,6 +22,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if args.replicas > 1 and not (settings.redis_url and settings.database_url.startswith("postgresql")):
+        # Replicas must share conversations: Rasa's trackers and locks, the gateways' hub and locks.
+        print("--replicas needs DATABASE_URL on PostgreSQL and REDIS_URL (see README, Scale-out)")
+        return 2
     migrate(settings.database_url)
     stack = Stack(
         gateway_port=settings.port,
