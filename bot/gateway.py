@@ -81,6 +81,7 @@ class Gateway:
         # One lock per client keeps each conversation's messages in order (across gateways when
         # the locks are shared through Redis).
         self._chat_locks: ChatLocks = locks or LocalLocks()
+        self._arrivals = LocalLocks()
 
     @property
     def store(self) -> Store:
@@ -121,21 +122,26 @@ class Gateway:
         text = clean_text(text)
         if not text:
             return []
-        arrived = time.monotonic()
-        async with self._lock(client_id):
-            if (waited := time.monotonic() - arrived) > 30:
-                log.warning("a message from client %s waited %.0fs for its turn", client_id, waited)
+        # Stored on arrival, before waiting for the conversation's turn, so a message queued
+        # behind a slow answer is kept even if this gateway dies. The arrival lock makes the
+        # stored order the order of arrival; the turn is queued for with no await in between
+        # (asyncio locks enqueue a waiter synchronously), so turns follow the stored order.
+        async with self._arrivals.lock(client_id):
             inbound, is_new = await asyncio.to_thread(
                 self._store.store_inbound, client_id, text, channel, client_msg_id
             )
             self._hub.publish(
                 client_id, {"type": "ack", "client_msg_id": client_msg_id, "id": inbound.id}
             )
+            if is_new:
+                self._hub.publish(client_id, message_frame(inbound))
+        arrived = time.monotonic()
+        async with self._lock(client_id):
+            if (waited := time.monotonic() - arrived) > 30:
+                log.warning("a message from client %s waited %.0fs for its turn", client_id, waited)
             # A resend is answered only if its first delivery never was (a gateway died mid-way).
             if not is_new and await asyncio.to_thread(self._store.is_answered, inbound.id):
                 return []
-            if is_new:
-                self._hub.publish(client_id, message_frame(inbound))
             new_checkin = await asyncio.to_thread(
                 self._store.touch_checkin, client_id, channel, self._checkin_gap
             )

@@ -44,7 +44,7 @@ async def converse(base: str, n: int, messages: int, latencies: list[float], sta
     chat = await Chat(base).open()
     try:
         for i in range(messages):
-            first, replies = await chat.exchange(f"{WORDS[(n + i) % len(WORDS)]} ({n}.{i})", 120)
+            first, replies = await chat.exchange(f"{WORDS[(n + i) % len(WORDS)]} ({n}.{i})", 300)
             latencies.append(first)
             stats["moment"] += replies == [load_texts()["rasa_unavailable"]]
         stats["reconnects"] += chat.reconnects

@@ -136,7 +136,7 @@ class WidgetConnection:
         self._client_id = client_id
         self._gateway = gateway
         self._hub = hub
-        self._last_sent_id = 0
+        self._sent_ids: set[int] = set()
         self._replayed = asyncio.Event()
 
     async def serve(self) -> None:
@@ -255,10 +255,12 @@ class WidgetConnection:
                 await self._send(frame)
 
     async def _send_message_frame(self, frame: dict) -> None:
-        # History and live frames may overlap around the hello; each id goes out once, in order.
-        if frame["id"] <= self._last_sent_id:
+        # History and live frames may overlap around the hello, and a client's message stored
+        # while an earlier answer is being stored may be published just after it: each id goes
+        # out once (the widget places messages by id).
+        if frame["id"] in self._sent_ids:
             return
-        self._last_sent_id = frame["id"]
+        self._sent_ids.add(frame["id"])
         await self._send(frame)
 
     async def _send(self, frame: dict) -> None:

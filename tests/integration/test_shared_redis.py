@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -46,7 +47,7 @@ async def connection(target: RedisTarget) -> AsyncIterator[redis.asyncio.Redis]:
 
 @contextlib.asynccontextmanager
 async def gateway_replica(
-    url: str, target: RedisTarget, replies=default_replies, calls: list | None = None
+    url: str, target: RedisTarget, transport: httpx.MockTransport | None = None
 ) -> AsyncIterator[tuple[Gateway, RedisHub]]:
     """One gateway as `companion serve` builds it with REDIS_URL set, minus the web server."""
     engine = make_engine(url)
@@ -59,7 +60,7 @@ async def gateway_replica(
             rasa=RasaClient(
                 rasa_url="http://rasa.test", action_server_url="http://actions.test",
                 timeout_seconds=5,
-                http=httpx.AsyncClient(transport=scripted_rasa(replies, [] if calls is None else calls)),
+                http=httpx.AsyncClient(transport=transport or scripted_rasa(default_replies, [])),
             ),
             screen=SafetyScreen(),
             values=ValueDetector(),
@@ -108,17 +109,28 @@ async def test_a_reply_made_on_one_gateway_reaches_a_widget_on_the_other(
         assert hub_b.watchers(client_id) == 1
 
 
-async def test_messages_of_one_chat_sent_through_two_gateways_are_answered_in_order(
+async def test_one_chat_through_two_gateways_takes_one_turn_at_a_time(
     pg_url: str, redis_target: RedisTarget
 ) -> None:
-    calls: list[dict] = []
+    busy = {"now": 0, "most": 0}
+    calls: list[str] = []
+
+    async def rasa(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        busy["now"] += 1
+        busy["most"] = max(busy["most"], busy["now"])
+        await asyncio.sleep(0.02)
+        busy["now"] -= 1
+        calls.append(body["message"])
+        return httpx.Response(200, json=default_replies(body))
 
     async def serve(gateway: Gateway, client_id: int, texts: list[str]) -> None:
         for text in texts:
             await gateway.handle_client_message(client_id=client_id, channel="web", text=text)
 
-    async with gateway_replica(pg_url, redis_target, calls=calls) as (a, _), \
-            gateway_replica(pg_url, redis_target, calls=calls) as (b, _):
+    transport = httpx.MockTransport(rasa)
+    async with gateway_replica(pg_url, redis_target, transport=transport) as (a, _), \
+            gateway_replica(pg_url, redis_target, transport=transport) as (b, _):
         client_id = mid_checkin(a, "digest-2")
         await asyncio.gather(
             serve(a, client_id, [f"a{i}" for i in range(5)]),
@@ -132,11 +144,14 @@ async def test_messages_of_one_chat_sent_through_two_gateways_are_answered_in_or
                 ).all()
         finally:
             engine.dispose()
-    # The lock is shared: every message is followed by its own answer before the next begins.
-    pairs = [(rows[i].text, rows[i + 1].text) for i in range(0, len(rows), 2)]
-    assert len(rows) == 20
-    assert all(answer == f"It sounds like {text}." for text, answer in pairs)
-    assert [c["message"] for c in calls] == [text for text, _ in pairs]
+    # The lock is shared: one message at a time reaches the dialogue engine, and the answers
+    # were stored in the order the messages were answered.
+    assert busy["most"] == 1
+    inbound = sorted((r for r in rows if r.direction == "in"), key=lambda r: r.answered_at)
+    outbound = [r.text for r in rows if r.direction == "out"]
+    assert len(inbound) == 10 and calls == [r.text for r in inbound]
+    assert outbound == [f"It sounds like {r.text}." for r in inbound]
+    assert [r.text for r in inbound if r.text.startswith("a")] == [f"a{i}" for i in range(5)]
 
 
 async def test_the_redis_rate_limit_is_shared_between_gateways(redis_target: RedisTarget) -> None:
