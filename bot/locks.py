@@ -60,19 +60,24 @@ class RedisLocks:
             waited = time.monotonic() - waited
             if waited > self._lease:
                 log.warning("waited %.1fs for the chat lock of client %s", waited, client_id)
-            renew = asyncio.create_task(self._renew(lock))
+            done = asyncio.Event()
+            renew = asyncio.create_task(self._renew(lock, done))
             try:
                 yield
             finally:
-                renew.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                # Stopped by a signal, not cancelled: a Redis command cancelled half-way can
+                # leave the renewal running, and the lease held, forever.
+                done.set()
+                with contextlib.suppress(Exception):
                     await renew
                 try:
                     await lock.release()
                 except Exception as exc:  # noqa: BLE001  (an expired lease is already free)
                     log.warning("chat lock for client %s was lost: %s", client_id, exc)
 
-    async def _renew(self, lock: object) -> None:
-        while True:
-            await asyncio.sleep(self._lease / 3)
-            await lock.reacquire()  # type: ignore[attr-defined]
+    async def _renew(self, lock: object, done: asyncio.Event) -> None:
+        while not done.is_set():
+            try:
+                await asyncio.wait_for(done.wait(), self._lease / 3)
+            except asyncio.TimeoutError:
+                await lock.reacquire()  # type: ignore[attr-defined]

@@ -41,7 +41,10 @@ def build_shared(settings: Settings) -> Shared:
         )
     import redis.asyncio  # noqa: PLC0415  (only the scale-out path needs it)
 
-    connection = redis.asyncio.Redis.from_url(settings.redis_url, health_check_interval=30)
+    # A timeout on every command: a lost answer must not hold a chat's lock forever.
+    connection = redis.asyncio.Redis.from_url(
+        settings.redis_url, health_check_interval=30, socket_timeout=10, socket_connect_timeout=5
+    )
     prefix = settings.redis_prefix
     return Shared(
         hub=RedisHub(connection, prefix=prefix),

@@ -108,7 +108,12 @@ def main() -> int:
         print("starting two of each server behind balancers ...", flush=True)
         stack.start(timeout=300, progress=True)
         run = asyncio.run(drive(stack.gateway_url, args.conversations, args.messages, args.deadline))
-        db = check_database(database.url, args.conversations, args.messages)
+        # Every reply the clients saw is stored; give the last answers a moment to be marked.
+        for _ in range(30):
+            db = check_database(database.url, args.conversations, args.messages)
+            if db["unanswered"] == 0:
+                break
+            time.sleep(1)
     finally:
         stack.stop()
         database.drop()

@@ -24,7 +24,25 @@ class Chat:
         async with httpx.AsyncClient() as http:
             self.token = (await http.post(f"{self._base}/widget/session", timeout=30)).json()["token"]
         await self._connect()
+        await self._opening()
         return self
+
+    async def _opening(self, timeout: float = 300) -> None:
+        """A new client is greeted first; replies are told apart from the greeting by order only,
+        so the first message waits until the greeting is out."""
+        greeted = False
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            try:
+                frame = json.loads(await asyncio.wait_for(self._ws.recv(), 0.3 if greeted else 30))
+            except asyncio.TimeoutError:
+                if greeted:
+                    return
+                continue
+            if frame["type"] == "message":
+                self.last_id = max(self.last_id, frame["id"])
+                greeted = greeted or frame["sender"] != "client"
+        raise TimeoutError("no greeting")
 
     async def _connect(self) -> None:
         url = self._base.replace("http", "ws", 1) + f"/widget/ws?token={self.token}"
