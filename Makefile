@@ -18,12 +18,12 @@ RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_U
 MODEL := models/companion.tar.gz
 RASA_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: help install model db run test test-python validate test-rasa eval bench lint lock clean
+.PHONY: help install model db run test test-python validate test-rasa eval bench load lint lock clean
 
 help:
 	@echo "make run    start the companion on loopback (sets up whatever is missing)"
 	@echo "make test   run every test: unit, Rasa data and stories, integration, end-to-end"
-	@echo "make eval   measure care quality;  make bench  measure speed"
+	@echo "make eval   measure care quality;  make bench  measure speed;  make load  load run"
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
 
@@ -80,6 +80,9 @@ bench: install model
 .PHONY: bench-alerts
 bench-alerts: install
 	$(VENV)/bin/python scripts/bench_alerts.py
+# 200 web conversations at once on two of each server, PostgreSQL and Redis (about 3 minutes).
+load: install model
+	$(VENV)/bin/python scripts/load.py
 
 lock:
 	$(UV) pip compile --quiet --python $(PY310) --python-version 3.10 requirements/app.in -o requirements/app.lock

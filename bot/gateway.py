@@ -8,11 +8,12 @@ even when Rasa is slow, down or wrong.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import re
-import weakref
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ from actions.values import ValueDetector
 from bot.consent import ConsentFlow
 from bot.controls import ClientControls
 from bot.hub import Frame, Hub
+from bot.locks import ChatLocks, LocalLocks
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from bot.safety.screen import Assessment, SafetyScreen, safety_reply
 from bot.settings import Settings
@@ -35,8 +37,9 @@ TEXTS_PATH = Path(__file__).with_name("texts.yml")
 START_CHECKIN = "/start_checkin"
 # Rasa's own intent for a fresh session: each check-in is one, so trackers stay short and fast.
 START_SESSION = "/session_start"
-# Control characters other than newline and tab never reach storage or the dialogue engine.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters other than newline and tab never reach storage or the dialogue engine, nor
+# do lone UTF-16 surrogates (valid in JSON escapes, not encodable in UTF-8).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 def load_texts(path: Path = TEXTS_PATH) -> dict[str, Any]:
@@ -85,6 +88,7 @@ class Gateway:
         hub: Hub,
         texts: dict[str, Any] | None = None,
         controls: ClientControls | None = None,
+        locks: ChatLocks | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -97,8 +101,10 @@ class Gateway:
         self._consent = ConsentFlow(store=store, screen=screen, settings=settings)
         self._terms = ClientTerms(store=store)
         self._controls = controls or ClientControls(store=store, settings=settings, texts=self._texts)
-        # One lock per client keeps each conversation's messages in order.
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # One lock per client keeps each conversation's messages in order (across gateways when
+        # the locks are shared through Redis).
+        self._chat_locks: ChatLocks = locks or LocalLocks()
+        self._arrivals = LocalLocks()
         self._deliveries: dict[str, Delivery] = {}
         self._takeover: Takeover | None = None
         self._outbox_listeners: list[Callable[[], None]] = []
@@ -138,12 +144,16 @@ class Gateway:
     def hub(self) -> Hub:
         return self._hub
 
-    def _lock(self, client_id: int) -> asyncio.Lock:
-        lock = self._locks.get(client_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[client_id] = lock
-        return lock
+    def _lock(self, client_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._chat_locks.hold(client_id)
+
+    def text(self, key: str, language: str | None = None) -> str:
+        """One of the gateway's own words to clients (bot/texts.yml), in their language."""
+        return self._text(key, language)
+
+    def is_risky(self, text: str) -> bool:
+        """Whether the safety screen hears a cue in `text` alone (a flood never hides one)."""
+        return self._screen.assess(clean_text(text), []).level != "none"
 
     async def open_checkin(self, client_id: int, channel: str) -> list[StoredMessage]:
         """When a client opens the chat: start a check-in if none is under way (the plain notice
@@ -177,18 +187,29 @@ class Gateway:
         text = clean_text(text)
         if not text:
             return []
-        async with self._lock(client_id):
-            if not await asyncio.to_thread(self._store.consent_given, client_id):
+        if not await asyncio.to_thread(self._store.consent_given, client_id):
+            async with self._lock(client_id):
                 return await self._without_consent(client_id, channel, text, client_msg_id)
+        # Stored on arrival, before waiting for the conversation's turn, so a message queued
+        # behind a slow answer is kept even if this gateway dies. The arrival lock makes the
+        # stored order the order of arrival; the turn is queued for with no await in between
+        # (asyncio locks enqueue a waiter synchronously), so turns follow the stored order.
+        async with self._arrivals.lock(client_id):
             inbound, is_new = await asyncio.to_thread(
                 self._store.store_inbound, client_id, text, channel, client_msg_id
             )
             self._hub.publish(
                 client_id, {"type": "ack", "client_msg_id": client_msg_id, "id": inbound.id}
             )
-            if not is_new:
+            if is_new:
+                self._hub.publish(client_id, message_frame(inbound))
+        arrived = time.monotonic()
+        async with self._lock(client_id):
+            if (waited := time.monotonic() - arrived) > 30:
+                log.warning("a message from client %s waited %.0fs for its turn", client_id, waited)
+            # A resend is answered only if its first delivery never was (a gateway died mid-way).
+            if not is_new and await asyncio.to_thread(self._store.is_answered, inbound.id):
                 return []
-            self._hub.publish(client_id, message_frame(inbound))
             new_checkin = await asyncio.to_thread(
                 self._store.touch_checkin, client_id, channel, self._checkin_gap
             )
@@ -197,7 +218,7 @@ class Gateway:
                 outgoing = await self._respond_during_takeover(client_id, inbound, holder)
             else:
                 outgoing = await self._respond(client_id, inbound, new_checkin)
-            return await self._send(client_id, channel, outgoing)
+            return await self._send(client_id, channel, outgoing, answering=inbound.id)
 
     async def _without_consent(
         self, client_id: int, channel: str, text: str, client_msg_id: str | None
@@ -219,6 +240,7 @@ class Gateway:
         """A gateway text in the client's language (English when there is no translation)."""
         translated = self._texts.get(language or "en")
         return translated[key] if isinstance(translated, dict) and key in translated else self._texts[key]
+
     async def _respond_during_takeover(
         self, client_id: int, inbound: StoredMessage, holder: Any
     ) -> list[Outgoing]:
@@ -376,11 +398,15 @@ class Gateway:
         return [Outgoing(text) for text in texts]
 
     async def _send(
-        self, client_id: int, channel: str, outgoing: list[Outgoing]
+        self, client_id: int, channel: str, outgoing: list[Outgoing], answering: int | None = None
     ) -> list[StoredMessage]:
         if not outgoing:
+            if answering is not None:
+                await asyncio.to_thread(self._store.mark_answered, answering)
             return []
-        stored = await asyncio.to_thread(self._store.store_outbound, client_id, channel, outgoing)
+        stored = await asyncio.to_thread(
+            self._store.store_outbound, client_id, channel, outgoing, answering=answering
+        )
         for message in stored:
             self._hub.publish(client_id, message_frame(message))
         deliver = self._deliveries.get(channel)

@@ -133,6 +133,9 @@ class Message(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # When retention replaced the raw text by its anonymised form.
     anonymised_at: Mapped[dt.datetime | None]
+    # When the gateway finished answering a client's message; a resend of one never answered (its
+    # gateway died mid-way) is answered then.
+    answered_at: Mapped[dt.datetime | None]
 
     client: Mapped[Client] = relationship(back_populates="messages")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import zoneinfo
 from collections.abc import Mapping
@@ -42,6 +43,9 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     raw = (env.get(name) or default).strip().lower()
     if raw not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
     raw = env.get(name) or default
     try:
@@ -66,7 +70,8 @@ def _quiet_hours(env: Mapping[str, str], name: str, default: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///var/companion.db"
+    # repr=False: a PostgreSQL URL may carry a password.
+    database_url: str = field(default="sqlite:///var/companion.db", repr=False)
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 8.0
@@ -112,6 +117,27 @@ class Settings:
     retention_days: int = 180
     # Rasa's SQL tracker store (endpoints.yml), for deleting a client's conversation there too.
     rasa_tracker_url: str = field(default="sqlite:///var/rasa_tracker.db", repr=False)
+    # Set: live widget frames, per-chat locks and rate limits are shared through Redis, so several
+    # gateways can run side by side. Unset: all of that stays in this process.
+    redis_url: str | None = field(default=None, repr=False)
+    redis_prefix: str = "companion"
+    # Messages one client may send per window; beyond that they get a kind "slow down" reply.
+    rate_limit_messages: int = 30
+    rate_limit_window_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        checks = [
+            ("COMPANION_PORT", 0 <= self.port <= 65535, "a port from 0 to 65535"),
+            ("RASA_TIMEOUT_SECONDS", 0 < self.rasa_timeout_seconds < math.inf, "a positive number"),
+            ("MAX_MESSAGE_CHARS", self.max_message_chars >= 1, "at least 1"),
+            ("CHECKIN_GAP_MINUTES", 0 <= self.checkin_gap_minutes < math.inf, "zero or more"),
+            ("RATE_LIMIT_MESSAGES", self.rate_limit_messages >= 1, "at least 1"),
+            ("RATE_LIMIT_WINDOW_SECONDS", 0 < self.rate_limit_window_seconds < math.inf,
+             "a positive number"),
+        ]
+        for name, ok, expected in checks:
+            if not ok:
+                raise SettingsError(f"{name} must be {expected}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -155,4 +181,10 @@ class Settings:
             ),
             retention_days=_int(env, "RETENTION_DAYS", defaults.retention_days),
             rasa_tracker_url=env.get("RASA_TRACKER_URL") or defaults.rasa_tracker_url,
+            redis_url=env.get("REDIS_URL") or None,
+            redis_prefix=env.get("REDIS_PREFIX") or defaults.redis_prefix,
+            rate_limit_messages=_int(env, "RATE_LIMIT_MESSAGES", defaults.rate_limit_messages),
+            rate_limit_window_seconds=_float(
+                env, "RATE_LIMIT_WINDOW_SECONDS", defaults.rate_limit_window_seconds
+            ),
         )

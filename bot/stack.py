@@ -100,6 +100,12 @@ class Stack:
     model_path: Path = MODEL_PATH
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list)
+    # Scale-out: several of each server behind loopback balancers (bot/balancer.py), sharing
+    # Redis (gateway hub, locks and rate limits; Rasa's lock store). PostgreSQL comes in through
+    # `database_url`: Rasa's tracker store then lives in the same database.
+    replicas: int = 1
+    redis_url: str | None = None
+    redis_prefix: str = "companion"
 
     @classmethod
     def in_workdir(cls, workdir: Path, **settings: object) -> Stack:
@@ -130,11 +136,43 @@ class Stack:
         env = {**os.environ, **QUIET_RASA, **self.extra_env, **extra}
         return env
 
+    def _rasa_store_env(self) -> dict[str, str]:
+        """endpoints.yml's tracker and lock store: SQLite and in-memory unless scaled out."""
+        env = {"RASA_TRACKER_DIALECT": "sqlite", "RASA_TRACKER_DB": self.tracker_db,
+               "RASA_TRACKER_HOST": "", "RASA_LOCK_STORE": "in_memory", "RASA_LOCK_HOST": "",
+               "RASA_LOCK_PORT": "", "RASA_LOCK_DB": "", "RASA_LOCK_PREFIX": ""}
+        if self.database_url.startswith("postgresql"):
+            from sqlalchemy import make_url  # noqa: PLC0415
+
+            url = make_url(self.database_url).set(drivername="postgresql")  # psycopg2 in .venv-rasa
+            env.update(RASA_TRACKER_DIALECT="postgresql", RASA_TRACKER_DB=url.database or "",
+                       RASA_TRACKER_HOST=url.render_as_string(hide_password=False))
+        if self.redis_url:
+            from urllib.parse import urlsplit  # noqa: PLC0415
+
+            parts = urlsplit(self.redis_url)
+            env.update(RASA_LOCK_STORE="redis", RASA_LOCK_HOST=parts.hostname or "127.0.0.1",
+                       RASA_LOCK_PORT=str(parts.port or 6379),
+                       RASA_LOCK_DB=(parts.path.strip("/") or "0"),
+                       RASA_LOCK_PREFIX="".join(c for c in self.redis_prefix if c.isalnum()))
+        return env
+
+    def _gateway_scale_env(self) -> dict[str, str]:
+        # The gateway reaches Rasa's tracker store to delete a client's data: the same database
+        # as its own on PostgreSQL, else the SQLite file Rasa writes.
+        on_postgres = self.database_url.startswith("postgresql")
+        env = {"RASA_TRACKER_URL": self.database_url if on_postgres else f"sqlite:///{self.tracker_db}"}
+        if self.redis_url:
+            env.update(REDIS_URL=self.redis_url, REDIS_PREFIX=self.redis_prefix)
+        return env
+
     def build(self) -> list[Process]:
         if not self.model_path.exists():
             raise StackError(f"no trained model at {self.model_path}; run `make model` first")
         if not RASA_BIN.exists():
             raise StackError(f"{RASA_BIN} is missing; run `make install` first")
+        if self.replicas > 1:
+            return self._build_replicas()
         action_url = f"http://127.0.0.1:{self.action_port}"
         return [
             Process(
@@ -152,8 +190,7 @@ class Stack:
                       "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
                 env=self._env(
                     ACTION_ENDPOINT_URL=f"{action_url}/webhook",
-                    RASA_TRACKER_DIALECT="sqlite",
-                    RASA_TRACKER_DB=self.tracker_db,
+                    **self._rasa_store_env(),
                 ),
                 ready_url=f"{self.rasa_url}/",
                 log_path=self.log_dir / "rasa.log",
@@ -167,12 +204,77 @@ class Stack:
                     ACTION_SERVER_URL=action_url,
                     COMPANION_HOST="127.0.0.1",
                     COMPANION_PORT=str(self.gateway_port),
-                    RASA_TRACKER_URL=f"sqlite:///{self.tracker_db}",
+                    **self._gateway_scale_env(),
                 ),
                 ready_url=f"{self.gateway_url}/widget.js",
                 log_path=self.log_dir / "gateway.log",
             ),
         ]
+
+    def _build_replicas(self) -> list[Process]:
+        """N action servers, N Rasa servers and N gateways, each tier behind a balancer: the
+        gateways' balancer answers on `gateway_port`, Rasa's on `rasa_port`, the actions' on
+        `action_port`."""
+        n = self.replicas
+        action_ports = [free_port() for _ in range(n)]
+        rasa_ports = [free_port() for _ in range(n)]
+        gateway_ports = [free_port() for _ in range(n)]
+        action_url = f"http://127.0.0.1:{self.action_port}"
+
+        def balancer(name: str, port: int, upstreams: list[int], ready_path: str) -> Process:
+            return Process(
+                name=f"{name} balancer",
+                args=[sys.executable, "-m", "bot.balancer", "--port", str(port),
+                      *[a for p in upstreams for a in ("--upstream", f"127.0.0.1:{p}")]],
+                env=self._env(),
+                ready_url=f"http://127.0.0.1:{port}{ready_path}",
+                log_path=self.log_dir / f"{name.replace(' ', '-')}-balancer.log",
+            )
+
+        processes: list[Process] = []
+        for i, port in enumerate(action_ports, start=1):
+            processes.append(Process(
+                name=f"action server {i}",
+                args=[sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                env=self._env(SANIC_HOST="127.0.0.1"),
+                ready_url=f"http://127.0.0.1:{port}/health",
+                log_path=self.log_dir / f"actions-{i}.log",
+            ))
+        processes.append(balancer("action server", self.action_port, action_ports, "/health"))
+        for i, port in enumerate(rasa_ports, start=1):
+            processes.append(Process(
+                name=f"rasa {i}",
+                args=[str(RASA_BIN), "run", "--model", str(self.model_path),
+                      "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                      "--interface", "127.0.0.1", "--port", str(port)],
+                env=self._env(
+                    ACTION_ENDPOINT_URL=f"{action_url}/webhook",
+                    **self._rasa_store_env(),
+                ),
+                ready_url=f"http://127.0.0.1:{port}/",
+                log_path=self.log_dir / f"rasa-{i}.log",
+            ))
+        processes.append(balancer("rasa", self.rasa_port, rasa_ports, "/"))
+        for i, port in enumerate(gateway_ports, start=1):
+            processes.append(Process(
+                name=f"gateway {i}",
+                args=[sys.executable, "-m", "bot", "serve"],
+                env=self._env(
+                    DATABASE_URL=self.database_url,
+                    RASA_URL=self.rasa_url,
+                    ACTION_SERVER_URL=action_url,
+                    COMPANION_HOST="127.0.0.1",
+                    COMPANION_PORT=str(port),
+                    **self._gateway_scale_env(),
+                ),
+                ready_url=f"http://127.0.0.1:{port}/widget.js",
+                log_path=self.log_dir / f"gateway-{i}.log",
+            ))
+        processes.append(balancer("gateway", self.gateway_port, gateway_ports, "/widget.js"))
+        return processes
+
+    def process(self, name: str) -> Process:
+        return next(p for p in self.processes if p.name == name)
 
     def start(self, timeout: float = 240.0, progress: bool = False) -> None:
         self.processes = self.build()

@@ -228,9 +228,12 @@ class Store(ClientTermsStore):
                 return StoredMessage.of(existing), False
 
     def store_outbound(
-        self, client_id: int, channel: str, outgoing: list[Outgoing]
+        self, client_id: int, channel: str, outgoing: list[Outgoing], answering: int | None = None
     ) -> list[StoredMessage]:
+        """Store replies; `answering` marks the client's message they answer, in one transaction."""
         with self._sessions.begin() as session:
+            if answering is not None:
+                session.get_one(Message, answering).answered_at = utcnow()
             rows = [
                 Message(
                     client_id=client_id,
@@ -245,6 +248,14 @@ class Store(ClientTermsStore):
             session.add_all(rows)
             session.flush()
             return [StoredMessage.of(row) for row in rows]
+
+    def is_answered(self, message_id: int) -> bool:
+        with self._sessions.begin() as session:
+            return session.get_one(Message, message_id).answered_at is not None
+
+    def mark_answered(self, message_id: int) -> None:
+        with self._sessions.begin() as session:
+            session.get_one(Message, message_id).answered_at = utcnow()
 
     def set_risk_level(self, message_id: int, level: str) -> None:
         with self._sessions.begin() as session:

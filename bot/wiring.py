@@ -18,11 +18,11 @@ from bot.casework import CaseStore
 from bot.db import make_engine, make_sessionmaker
 from bot.gateway import Gateway
 from bot.handoff import Takeover
-from bot.hub import Hub
 from bot.rasa_client import RasaClient
 from bot.safety.screen import SafetyScreen
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.shared import build_shared
 from bot.staff.wiring import build_staff_app
 from bot.store import Store
 from bot.web.app import create_app
@@ -42,7 +42,8 @@ def with_pseudonym_key(settings: Settings) -> Settings:
 def build_app(settings: Settings) -> Starlette:
     settings = with_pseudonym_key(settings)
     engine = make_engine(settings.database_url)
-    hub = Hub()
+    shared = build_shared(settings)
+    hub = shared.hub
     rasa = RasaClient(
         rasa_url=settings.rasa_url,
         action_server_url=settings.action_server_url,
@@ -55,10 +56,11 @@ def build_app(settings: Settings) -> Starlette:
         screen=SafetyScreen(),
         values=ValueDetector(),
         hub=hub,
+        locks=shared.locks,
     )
     anonymiser = shared_anonymiser()
     staff = build_staff_app(settings, gateway.store.sessions, anonymiser)
-    app = create_app(gateway, hub, staff=staff)
+    app = create_app(gateway, hub, staff=staff, limiter=shared.limiter)
     casework = CaseStore(make_sessionmaker(engine))
     alerts = AlertLoop(casework=casework, settings=settings)
     gateway.on_outbox(alerts.wake)
@@ -95,6 +97,7 @@ def build_app(settings: Settings) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         # The anonymiser's name lists take a few seconds: load them before staff need them.
         loading = asyncio.create_task(asyncio.to_thread(anonymiser.load))
+        await shared.start()
         tasks = [asyncio.create_task(alerts.run()), asyncio.create_task(scheduler.run())]
         if telegram is not None:
             tasks.append(asyncio.create_task(start_telegram()))
@@ -107,6 +110,7 @@ def build_app(settings: Settings) -> Starlette:
         if telegram is not None:
             with contextlib.suppress(Exception):
                 await telegram.stop()
+        await shared.stop()
         await rasa.aclose()
         gateway.controls.tracker.dispose()
         engine.dispose()

@@ -8,6 +8,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from tests.services import postgres_database, redis_target  # noqa: F401  (shared fixtures)
+
 
 def make_tracker(
     text: str = "",

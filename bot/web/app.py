@@ -10,6 +10,7 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -21,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.gateway import Gateway, message_frame
 from bot.hub import Hub
+from bot.ratelimit import RateLimiter
 from bot.store import token_digest
 
 log = logging.getLogger(__name__)
@@ -63,7 +65,13 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(gateway: Gateway, hub: Hub, staff: ASGIApp | None = None) -> Starlette:
+def create_app(
+    gateway: Gateway,
+    hub: Hub,
+    *,
+    staff: ASGIApp | None = None,
+    limiter: RateLimiter | None = None,
+) -> Starlette:
     async def demo_page(request: Request) -> Response:
         return FileResponse(STATIC_DIR / "demo.html", media_type="text/html")
 
@@ -96,7 +104,7 @@ def create_app(gateway: Gateway, hub: Hub, staff: ASGIApp | None = None) -> Star
         if client_id is None:
             await websocket.close(code=UNKNOWN_TOKEN)
             return
-        await WidgetConnection(websocket, client_id, gateway, hub).serve()
+        await WidgetConnection(websocket, client_id, gateway, hub, limiter).serve()
 
     return Starlette(
         routes=[
@@ -122,12 +130,20 @@ class WidgetConnection:
     is read, and frames already covered by the history are skipped, so nothing is lost or doubled.
     """
 
-    def __init__(self, websocket: WebSocket, client_id: int, gateway: Gateway, hub: Hub) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        client_id: int,
+        gateway: Gateway,
+        hub: Hub,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self._ws = websocket
+        self._limiter = limiter
         self._client_id = client_id
         self._gateway = gateway
         self._hub = hub
-        self._last_sent_id = 0
+        self._sent_ids: set[int] = set()
         self._replayed = asyncio.Event()
 
     async def serve(self) -> None:
@@ -164,9 +180,19 @@ class WidgetConnection:
     async def _frames(self) -> AsyncIterator[dict]:
         while True:
             try:
-                raw = await self._ws.receive_text()
+                message = await self._ws.receive()
             except (WebSocketDisconnect, RuntimeError):
                 return
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            if raw is None:
+                # A binary frame: the widget only ever sends JSON text.
+                try:
+                    raw = (message.get("bytes") or b"").decode("utf-8")
+                except UnicodeDecodeError:
+                    await self._send({"type": "error", "message": "Frames must be UTF-8 text."})
+                    continue
             if len(raw.encode()) > MAX_FRAME_BYTES:
                 await self._send({"type": "error", "message": "That message is too long to send."})
                 continue
@@ -195,18 +221,41 @@ class WidgetConnection:
         ):
             await self._send({"type": "error", "message": "A message needs text."})
             return
-        try:
-            await self._gateway.handle_client_message(
-                client_id=self._client_id,
-                channel=WIDGET_CHANNEL,
-                text=text,
-                client_msg_id=client_msg_id,
+        if await self._flooding(text):
+            await self._send(
+                {"type": "error", "code": "rate_limited", "client_msg_id": client_msg_id,
+                 "message": self._gateway.text("rate_limited")}
             )
+            return
+        try:
+            try:
+                await self._gateway.handle_client_message(
+                    client_id=self._client_id,
+                    channel=WIDGET_CHANNEL,
+                    text=text,
+                    client_msg_id=client_msg_id,
+                )
+            except (OperationalError, InterfaceError) as exc:
+                # A database connection cut mid-way (failover, restart): once more on a fresh one.
+                # The resend is stored once and answered only if it was not already.
+                log.warning("database error for client %s, retrying: %s", self._client_id, exc)
+                await self._gateway.handle_client_message(
+                    client_id=self._client_id,
+                    channel=WIDGET_CHANNEL,
+                    text=text,
+                    client_msg_id=client_msg_id,
+                )
         except Exception:
             log.exception("failed to handle a widget message for client %s", self._client_id)
             await self._send(
                 {"type": "error", "message": "Something went wrong on our side. Please try again."}
             )
+
+    async def _flooding(self, text: str) -> bool:
+        """Over the client's rate limit; a message with a risk cue always goes through."""
+        if self._limiter is None or await self._limiter.allow(f"web:{self._client_id}"):
+            return False
+        return not self._gateway.is_risky(text)
 
     async def _pump(self, queue: asyncio.Queue[dict]) -> None:
         # Live frames wait in the queue until the history is out, so ids leave in order.
@@ -219,10 +268,12 @@ class WidgetConnection:
                 await self._send(frame)
 
     async def _send_message_frame(self, frame: dict) -> None:
-        # History and live frames may overlap around the hello; each id goes out once, in order.
-        if frame["id"] <= self._last_sent_id:
+        # History and live frames may overlap around the hello, and a client's message stored
+        # while an earlier answer is being stored may be published just after it: each id goes
+        # out once (the widget places messages by id).
+        if frame["id"] in self._sent_ids:
             return
-        self._last_sent_id = frame["id"]
+        self._sent_ids.add(frame["id"])
         await self._send(frame)
 
     async def _send(self, frame: dict) -> None:

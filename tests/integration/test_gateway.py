@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from actions.values import ValueDetector
 from bot.db import make_engine, make_sessionmaker, migrate
@@ -42,16 +42,38 @@ def default_replies(body: dict) -> list[dict]:
     return [{"text": f"It sounds like {body['message']}."}]
 
 
+_OPEN_ENGINES: list[Engine] = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    """PostgreSQL connections left open would outlive the test."""
+    yield
+    while _OPEN_ENGINES:
+        _OPEN_ENGINES.pop().dispose()
+
+
 class Harness:
     """A gateway on a real SQLite database. The client has agreed to the notice and settled the
     name question unless `consented=False` (tests/integration/test_consent.py)."""
 
     def __init__(
-        self, tmp_path: Path, transport: httpx.MockTransport, *, consented: bool = True, **settings
+        self,
+        where: Path | str,
+        transport: httpx.MockTransport,
+        *,
+        consented: bool = True,
+        **settings,
     ) -> None:
-        url = f"sqlite:///{tmp_path}/gateway.db"
-        migrate(url)
+        """`where`: a migrated database URL (the `database_url` fixture), or a directory for a
+        fresh SQLite file."""
+        if isinstance(where, Path):
+            url = f"sqlite:///{where}/gateway.db"
+            migrate(url)
+        else:
+            url = where
         self.engine = make_engine(url)
+        _OPEN_ENGINES.append(self.engine)
         self.sessions = make_sessionmaker(self.engine)
         self.hub = Hub()
         self.settings = Settings(database_url=url, **settings)
@@ -97,10 +119,8 @@ def calls() -> list[dict]:
 
 
 @pytest.fixture
-def harness(tmp_path: Path, calls: list[dict]) -> Harness:
-    harness = Harness(tmp_path, scripted_rasa(default_replies, calls))
-    yield harness
-    harness.engine.dispose()
+def harness(database_url: str, calls: list[dict]) -> Harness:
+    return Harness(database_url, scripted_rasa(default_replies, calls))
 
 
 async def test_first_message_after_consent_opens_the_checkin_and_everything_is_stored(
@@ -135,22 +155,22 @@ async def test_a_resent_message_is_stored_and_answered_once(
     assert len(inbound) == 1
 
 
-async def test_rasa_down_still_gets_a_kind_reply_and_the_message_is_kept(tmp_path: Path) -> None:
+async def test_rasa_down_still_gets_a_kind_reply_and_the_message_is_kept(database_url: str) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused")
 
-    harness = Harness(tmp_path, httpx.MockTransport(refuse))
+    harness = Harness(database_url, httpx.MockTransport(refuse))
     replies = await harness.say("my worker never called back")
     assert replies == [load_texts()["rasa_unavailable"]]
     assert harness.rows(Message)[0].text == "my worker never called back"
 
 
-async def test_rasa_slow_is_cut_off_by_the_timeout(tmp_path: Path) -> None:
+async def test_rasa_slow_is_cut_off_by_the_timeout(database_url: str) -> None:
     async def slow(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(5)
         return httpx.Response(200, json=[])
 
-    harness = Harness(tmp_path, httpx.MockTransport(slow), rasa_timeout_seconds=0.2)
+    harness = Harness(database_url, httpx.MockTransport(slow), rasa_timeout_seconds=0.2)
 
     async def timed() -> list[str]:
         return await asyncio.wait_for(harness.say("hello?"), timeout=3)
@@ -172,11 +192,11 @@ async def test_a_risk_message_is_answered_safely_and_escalated_without_rasa(
     assert alert.payload["message_text"] == "I want to kill myself"
 
 
-async def test_risk_is_escalated_even_when_rasa_is_down(tmp_path: Path) -> None:
+async def test_risk_is_escalated_even_when_rasa_is_down(database_url: str) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused")
 
-    harness = Harness(tmp_path, httpx.MockTransport(refuse))
+    harness = Harness(database_url, httpx.MockTransport(refuse))
     replies = await harness.say("I took all my pills")
     assert any("911" in text for text in replies)
     [escalation] = harness.rows(Escalation)
@@ -191,11 +211,11 @@ async def test_im_fine_after_a_risk_cue_still_reaches_the_worker(harness: Harnes
     assert harness.rows(AlertOutbox)[1].payload["message_text"] == "no. I'm fine"
 
 
-async def test_distress_heard_by_rasa_opens_a_concern(tmp_path: Path, calls: list[dict]) -> None:
+async def test_distress_heard_by_rasa_opens_a_concern(database_url: str, calls: list[dict]) -> None:
     def distress(body: dict) -> list[dict]:
         return [{"custom": {"companion": {"signal": "distress", "level": "concern"}}}]
 
-    harness = Harness(tmp_path, scripted_rasa(distress, calls))
+    harness = Harness(database_url, scripted_rasa(distress, calls))
     harness.mid_checkin()
     replies = await harness.say("everything is grey and heavy")
     [escalation] = harness.rows(Escalation)
@@ -205,13 +225,13 @@ async def test_distress_heard_by_rasa_opens_a_concern(tmp_path: Path, calls: lis
 
 
 async def test_a_request_for_a_person_is_queued_for_the_worker(
-    tmp_path: Path, calls: list[dict]
+    database_url: str, calls: list[dict]
 ) -> None:
     def person(body: dict) -> list[dict]:
         return [{"text": "I'll let your case worker know."},
                 {"custom": {"companion": {"signal": "person_request"}}}]
 
-    harness = Harness(tmp_path, scripted_rasa(person, calls))
+    harness = Harness(database_url, scripted_rasa(person, calls))
     harness.mid_checkin()
     assert await harness.say("can I talk to my worker") == ["I'll let your case worker know."]
     assert [row.kind for row in harness.rows(AlertOutbox)] == ["person_request"]
@@ -248,9 +268,9 @@ async def test_control_characters_are_removed_and_blank_messages_ignored(
 
 
 async def test_an_oversized_message_is_kept_and_answered_kindly(
-    tmp_path: Path, calls: list[dict]
+    database_url: str, calls: list[dict]
 ) -> None:
-    harness = Harness(tmp_path, scripted_rasa(default_replies, calls), max_message_chars=50)
+    harness = Harness(database_url, scripted_rasa(default_replies, calls), max_message_chars=50)
     harness.mid_checkin()
     long_text = "word " * 40
     assert await harness.say(long_text) == [load_texts()["message_too_long"]]
@@ -296,7 +316,7 @@ async def test_remembered_values_reach_the_dialogue_engine(
 
 
 async def test_a_recalled_value_is_marked_so_it_is_not_recalled_every_time(
-    tmp_path: Path, calls: list[dict]
+    database_url: str, calls: list[dict]
 ) -> None:
     def recall(body: dict) -> list[dict]:
         if body["message"] == "/start_checkin":
@@ -304,7 +324,7 @@ async def test_a_recalled_value_is_marked_so_it_is_not_recalled_every_time(
                     {"custom": {"companion": {"signal": "value_recalled", "value": "sobriety"}}}]
         return []
 
-    harness = Harness(tmp_path, scripted_rasa(recall, calls))
+    harness = Harness(database_url, scripted_rasa(recall, calls))
     harness.gateway.store.remember_values(harness.client_id, [("sobriety", "staying clean")])
     await harness.gateway.open_checkin(harness.client_id, "web")
     [row] = harness.rows(ClientValue)
@@ -312,9 +332,9 @@ async def test_a_recalled_value_is_marked_so_it_is_not_recalled_every_time(
 
 
 async def test_a_message_after_the_gap_starts_a_new_checkin(
-    tmp_path: Path, calls: list[dict]
+    database_url: str, calls: list[dict]
 ) -> None:
-    harness = Harness(tmp_path, scripted_rasa(default_replies, calls), checkin_gap_minutes=0.0)
+    harness = Harness(database_url, scripted_rasa(default_replies, calls), checkin_gap_minutes=0.0)
     await harness.say("first")
     await asyncio.sleep(0.05)
     await harness.say("second")
