@@ -232,8 +232,10 @@ class Store(ClientTermsStore):
     ) -> list[StoredMessage]:
         """Store replies; `answering` marks the client's message they answer, in one transaction."""
         with self._sessions.begin() as session:
-            if answering is not None:
-                session.get_one(Message, answering).answered_at = utcnow()
+            # The answered message is gone when the answer confirms that the client's data was deleted.
+            answered = session.get(Message, answering) if answering is not None else None
+            if answered is not None:
+                answered.answered_at = utcnow()
             rows = [
                 Message(
                     client_id=client_id,
@@ -255,7 +257,9 @@ class Store(ClientTermsStore):
 
     def mark_answered(self, message_id: int) -> None:
         with self._sessions.begin() as session:
-            session.get_one(Message, message_id).answered_at = utcnow()
+            message = session.get(Message, message_id)
+            if message is not None:
+                message.answered_at = utcnow()
 
     def set_risk_level(self, message_id: int, level: str) -> None:
         with self._sessions.begin() as session:

@@ -76,6 +76,8 @@ async def gateway_replica(
 
 def mid_checkin(gateway: Gateway, digest: str) -> int:
     client_id = gateway.store.client_for("web", digest)
+    gateway.store.record_consent(client_id, decision="given", version="test", language="en", channel="web")
+    gateway.store.set_name(client_id, None)
     gateway.store.mark_notice_shown(client_id)
     gateway.store.touch_checkin(client_id, "web", dt.timedelta(hours=1))
     return client_id

@@ -60,7 +60,12 @@ class Widget:
         self.harness = harness
         token = "t" * 43
         client_id = harness.gateway.store.client_for("web", token_digest(token))
-        # Mid-check-in, so opening the socket says nothing and each message gets one reply.
+        # Agreed and mid-check-in, so opening the socket says nothing and each message gets one
+        # reply.
+        harness.gateway.store.record_consent(
+            client_id, decision="given", version="test", language="en", channel="web"
+        )
+        harness.gateway.store.set_name(client_id, None)
         harness.gateway.store.mark_notice_shown(client_id)
         harness.gateway.store.touch_checkin(client_id, "web", dt.timedelta(hours=1))
         self.client = TestClient(create_app(harness.gateway, harness.hub, limiter=limiter))

@@ -12,7 +12,7 @@ def test_the_default_stack_keeps_sqlite_and_in_memory_locks() -> None:
     env = Stack(tracker_db="var/t.db")._rasa_store_env()
     assert env["RASA_TRACKER_DIALECT"] == "sqlite" and env["RASA_TRACKER_DB"] == "var/t.db"
     assert env["RASA_TRACKER_HOST"] == "" and env["RASA_LOCK_STORE"] == "in_memory"
-    assert Stack()._gateway_scale_env() == {}
+    assert Stack()._gateway_scale_env() == {"RASA_TRACKER_URL": "sqlite:///var/rasa_tracker.db"}
 
 
 def test_postgresql_and_redis_reach_rasa_and_the_gateways() -> None:
@@ -26,8 +26,10 @@ def test_postgresql_and_redis_reach_rasa_and_the_gateways() -> None:
     assert (env["RASA_LOCK_STORE"], env["RASA_LOCK_HOST"], env["RASA_LOCK_PORT"]) == (
         "redis", "cache.local", "6380")
     assert env["RASA_LOCK_DB"] == "4" and env["RASA_LOCK_PREFIX"] == "harbor1"
-    assert stack._gateway_scale_env() == {"REDIS_URL": "redis://cache.local:6380/4",
-                                          "REDIS_PREFIX": "harbor-1"}
+    assert stack._gateway_scale_env() == {
+        # The gateway deletes a client's Rasa events in the same PostgreSQL database.
+        "RASA_TRACKER_URL": "postgresql+psycopg://companion:pw@db.local:5433/companion",
+        "REDIS_URL": "redis://cache.local:6380/4", "REDIS_PREFIX": "harbor-1"}
 
 
 def test_replicas_run_behind_one_balancer_per_tier() -> None:
