@@ -234,7 +234,7 @@ class Gateway:
         if not turn.is_new:
             return []
         self._hub.publish(client_id, message_frame(turn.inbound))
-        return await self._send(client_id, channel, turn.outgoing)
+        return await self._send(client_id, channel, turn.outgoing, answering=turn.inbound.id)
 
     def _text(self, key: str, language: str | None) -> str:
         """A gateway text in the client's language (English when there is no translation)."""

@@ -25,6 +25,9 @@ class Chat:
             self.token = (await http.post(f"{self._base}/widget/session", timeout=30)).json()["token"]
         await self._connect()
         await self._opening()
+        # A new client answers the consent notice and the name question before checking in.
+        await self.exchange("I agree")
+        await self.exchange("skip")
         return self
 
     async def _opening(self, timeout: float = 300) -> None:
