@@ -71,6 +71,7 @@ def staff_team(tg: TelegramGateway, client_chat: int = CLIENT) -> int:
 
 
 async def test_a_checkin_over_telegram(tg: TelegramGateway, calls: list[dict]) -> None:
+    await tg.agreed_client(CLIENT)
     opening = await say(tg, "/start", count=2)
     assert opening == ["NOTICE", "How are things going for you today?"]
     assert await say(tg, "I had a long day") == ["It sounds like I had a long day."]
@@ -196,6 +197,7 @@ async def test_a_client_with_no_worker_alerts_the_on_call_workers(tg: TelegramGa
 
 
 async def test_takeover_both_ways_then_hand_back(tg: TelegramGateway, calls: list[dict]) -> None:
+    await tg.agreed_client(CLIENT)
     client_id, alert = await urgent_alert(tg)
     name = tg.name_of(client_id)
     await press(tg, WORKER, f"take:{client_id}", alert)
@@ -234,7 +236,7 @@ async def test_takeover_both_ways_then_hand_back(tg: TelegramGateway, calls: lis
 
 async def test_a_worker_reaches_a_web_widget_client_live(tg: TelegramGateway) -> None:
     worker = tg.casework.add_worker("Maria", WORKER)
-    client_id = tg.gateway.store.client_for("web", "widget-token-digest")
+    client_id = await tg.agreed_client("widget-token-digest", channel="web")
     tg.casework.assign(client_id, worker.id)
     watching = tg.hub.subscribe(client_id)
     await tg.gateway.handle_client_message(client_id=client_id, channel="web", text="can we talk")
@@ -266,6 +268,7 @@ async def test_a_request_for_a_person_reaches_the_worker_quietly(
     tg = await TelegramGateway(f"sqlite:///{tmp_path}/g.db", api, scripted_rasa(person, calls)).start()
     try:
         client_id = staff_team(tg)
+        await tg.agreed_client(CLIENT)
         await say(tg, "can I talk to my worker?", count=3)
         [note] = await tg.api.wait_for(
             lambda: [p for p in tg.api.sent(WORKER) if "asked to talk" in p["text"]]
@@ -280,6 +283,7 @@ async def test_a_request_for_a_person_reaches_the_worker_quietly(
 async def test_photos_voice_stickers_and_edits_get_a_kind_answer_and_the_chat_goes_on(
     tg: TelegramGateway,
 ) -> None:
+    await tg.agreed_client(CLIENT)
     await say(tg, "/start", count=2)
     for update in (photo_update(CLIENT), voice_update(CLIENT), sticker_update(CLIENT),
                    edited_update(CLIENT, "changed my mind")):
@@ -293,6 +297,7 @@ async def test_photos_voice_stickers_and_edits_get_a_kind_answer_and_the_chat_go
 
 
 async def test_a_duplicate_update_is_handled_once(tg: TelegramGateway, calls: list[dict]) -> None:
+    await tg.agreed_client(CLIENT)
     await say(tg, "/start", count=2)
     update = text_update(CLIENT, "went to the clinic")
     tg.api.push(update)
@@ -305,6 +310,7 @@ async def test_a_duplicate_update_is_handled_once(tg: TelegramGateway, calls: li
 
 
 async def test_flood_control_is_waited_out_and_nothing_is_lost(tg: TelegramGateway) -> None:
+    await tg.agreed_client(CLIENT)
     await say(tg, "/start", count=2)
     tg.api.fail("sendMessage", 429, retry_after=3)
     tg.api.fail("sendMessage", 500)
@@ -325,6 +331,7 @@ async def test_an_alert_survives_flood_control(tg: TelegramGateway) -> None:
 
 
 async def test_messages_to_one_chat_keep_their_order(tg: TelegramGateway) -> None:
+    await tg.agreed_client(CLIENT)
     await say(tg, "/start", count=2)
     tg.api.fail("sendMessage", 500, times=2)
     texts = [f"number {i}" for i in range(5)]
@@ -350,6 +357,7 @@ async def test_webhook_mode_checks_the_secret_and_handles_a_redelivered_update_o
     try:
         await tg.api.wait_for(lambda: server.started)
         await tg.start()
+        await tg.agreed_client(CLIENT)
         url, secret = api.webhook
         assert url == f"http://127.0.0.1:{port}/telegram/webhook" and len(secret) >= 32
         [set_webhook] = api.sent(method="setWebhook")
@@ -415,6 +423,7 @@ async def test_a_concern_reaches_the_worker_as_a_quiet_note(
     tg = await TelegramGateway(f"sqlite:///{tmp_path}/g.db", api, scripted_rasa(distress, calls)).start()
     try:
         staff_team(tg)
+        await tg.agreed_client(CLIENT)
         tg.api.push(text_update(CLIENT, "everything is grey and heavy"))
         [note] = await tg.api.wait_for(
             lambda: [p for p in tg.api.sent(WORKER) if p["text"].startswith("Concern (not urgent)")]
