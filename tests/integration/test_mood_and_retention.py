@@ -161,7 +161,7 @@ async def test_the_daily_retention_run_is_claimed_by_one_gateway(tmp_path: Path)
         ticks = await asyncio.gather(first.scheduler.tick(), second.scheduler.tick())
         ran = [t.retention for t in ticks if t.retention is not None]
         assert len(ran) == 1 and ran[0].messages >= 1
-        assert first.rows(Message)[0].text == "call me on [phone]"
+        assert first.rows(Message)[0].text == "call me on [PHONE]"
         clock.advance(hours=23)
         assert all(t.retention is None for t in [await first.scheduler.tick(), await second.scheduler.tick()])
         clock.advance(hours=2)
