@@ -39,6 +39,7 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 CALLBACK_DATA_BYTES = 64
+PRESSED_KEPT = 4096
 _PSEUDONYM = re.compile(re.escape(PREFIX) + r"[a-z2-7]{10}")
 
 
@@ -89,6 +90,8 @@ class TelegramChannel:
         self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        # Client messages whose buttons were pressed, (chat id, message id), oldest first.
+        self._pressed: dict[tuple[int, int], None] = {}
         gateway.add_delivery(CHANNEL, self.deliver)
         takeover.attach(self.sender)
         alerts.attach(self.sender)
@@ -278,9 +281,21 @@ class TelegramChannel:
             await self._answer(query, None)
 
     async def _client_button(self, update: Update, query: CallbackQuery, payload: str) -> None:
+        """A client pressed one of the companion's buttons (the consent notice's "I agree", the
+        name question's "Skip", …): its payload goes to the gateway as if typed, as the widget
+        sends it. The buttons then leave the message, so one question is answered once."""
         await self._answer(query, None)
         if query.message is None or not payload:
             return
+        if await asyncio.to_thread(self._casework.worker_by_telegram, query.from_user.id):
+            return  # a worker's chat is never a client's conversation
+        pressed = (query.message.chat.id, query.message.message_id)
+        if pressed in self._pressed:
+            return  # a second tap before the buttons were gone
+        self._pressed[pressed] = None
+        while len(self._pressed) > PRESSED_KEPT:
+            self._pressed.pop(next(iter(self._pressed)))
+        await self._clear_buttons(query)
         client_id = await asyncio.to_thread(
             self._gateway.store.client_for, CHANNEL, str(query.message.chat.id)
         )
@@ -288,6 +303,15 @@ class TelegramChannel:
         await self._gateway.handle_client_message(
             client_id=client_id, channel=CHANNEL, text=payload, client_msg_id=f"tg-{update.update_id}"
         )
+
+    async def _clear_buttons(self, query: CallbackQuery) -> None:
+        try:
+            await self.sender.call(
+                lambda: query.edit_message_reply_markup(reply_markup=None),
+                "editMessageReplyMarkup",
+            )
+        except Exception as exc:  # noqa: BLE001  (the answer counts even if the buttons stay)
+            log.warning("buttons not removed: %s", exc)
 
     async def _answer(self, query: CallbackQuery, text: str | None) -> None:
         try:

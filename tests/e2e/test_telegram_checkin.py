@@ -1,5 +1,6 @@
 """A check-in over Telegram through the whole stack: the gateway process polls the loopback Bot
-API server, the real Rasa answers, and an urgent message reaches the on-call worker."""
+API server, a new client agrees to the notice with its button and gives a name, the real Rasa
+answers, and an urgent message reaches the on-call worker."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import create_engine, text
 from bot.casework import CaseStore
 from bot.db import make_sessionmaker
 from bot.stack import Stack
-from tests.support.bot_api import FakeBotApi, text_update
+from tests.support.bot_api import FakeBotApi, callback_update, text_update
 
 pytestmark = pytest.mark.e2e
 
@@ -26,10 +27,23 @@ async def test_a_checkin_over_telegram_and_an_alert_to_the_on_call_worker(
         await bot_api.wait_for(lambda: bot_api.sent(method="deleteWebhook"), timeout=30)
 
         bot_api.push(text_update(CLIENT, "/start"))
-        opening = await bot_api.wait_for(lambda: bot_api.texts(CLIENT), timeout=30)
-        assert any("Harbor Housing" in t for t in opening)
+        [notice] = await bot_api.wait_for(lambda: bot_api.sent(CLIENT), timeout=30)
+        assert "Harbor Housing" in notice["text"]
+        buttons = [b for row in notice["reply_markup"]["inline_keyboard"] for b in row]
+        assert [b["text"] for b in buttons] == ["I agree", "No thanks", "Español"]
+
+        bot_api.push(callback_update(CLIENT, buttons[0]["callback_data"], notice))
+        await bot_api.wait_for(
+            lambda: any("call you" in t for t in bot_api.texts(CLIENT)), timeout=30
+        )
         seen = len(bot_api.texts(CLIENT))
-        bot_api.push(text_update(CLIENT, "I finally went to the job interview I was dreading"))
+        bot_api.push(text_update(CLIENT, "Jo"))
+        # Thanks for the name, then the real Rasa's opening of the first check-in.
+        await bot_api.wait_for(lambda: len(bot_api.texts(CLIENT)) >= seen + 2, timeout=30)
+        assert bot_api.texts(CLIENT)[seen] == "Thank you, Jo. I'll call you that."
+        seen = len(bot_api.texts(CLIENT))
+        checkin = "I finally went to the job interview I was dreading"
+        bot_api.push(text_update(CLIENT, checkin))
         await bot_api.wait_for(lambda: len(bot_api.texts(CLIENT)) > seen, timeout=30)
         assert all(t.strip() for t in bot_api.texts(CLIENT))
 
@@ -45,6 +59,12 @@ async def test_a_checkin_over_telegram_and_an_alert_to_the_on_call_worker(
                 "SELECT DISTINCT m.channel FROM messages m JOIN clients c ON c.id = m.client_id "
                 "WHERE c.external_id = :chat"
             ), {"chat": str(CLIENT)}).scalars())
+            kept = set(conn.execute(text(
+                "SELECT m.text FROM messages m JOIN clients c ON c.id = m.client_id "
+                "WHERE c.external_id = :chat AND m.direction = 'in'"
+            ), {"chat": str(CLIENT)}).scalars())
         assert channels == {"telegram"}
+        # Kept with its words: the client agreed, so the check-in reached the companion.
+        assert {"I agree", "Jo", checkin} <= kept
     finally:
         engine.dispose()

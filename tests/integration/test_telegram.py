@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from bot.models import AlertDelivery, Escalation, Message
+from bot.models import AlertDelivery, Client, ConsentRecord, Escalation, Message
 from bot.stack import free_port
 from tests.integration.test_gateway import default_replies, scripted_rasa
 from tests.support.bot_api import (
@@ -71,6 +71,7 @@ def staff_team(tg: TelegramGateway, client_chat: int = CLIENT) -> int:
 
 
 async def test_a_checkin_over_telegram(tg: TelegramGateway, calls: list[dict]) -> None:
+    await tg.agreed_client(CLIENT)
     opening = await say(tg, "/start", count=2)
     assert opening == ["NOTICE", "How are things going for you today?"]
     assert await say(tg, "I had a long day") == ["It sounds like I had a long day."]
@@ -196,6 +197,7 @@ async def test_a_client_with_no_worker_alerts_the_on_call_workers(tg: TelegramGa
 
 
 async def test_takeover_both_ways_then_hand_back(tg: TelegramGateway, calls: list[dict]) -> None:
+    await tg.agreed_client(CLIENT)
     client_id, alert = await urgent_alert(tg)
     name = tg.name_of(client_id)
     await press(tg, WORKER, f"take:{client_id}", alert)
@@ -234,7 +236,7 @@ async def test_takeover_both_ways_then_hand_back(tg: TelegramGateway, calls: lis
 
 async def test_a_worker_reaches_a_web_widget_client_live(tg: TelegramGateway) -> None:
     worker = tg.casework.add_worker("Maria", WORKER)
-    client_id = tg.gateway.store.client_for("web", "widget-token-digest")
+    client_id = await tg.agreed_client("widget-token-digest", channel="web")
     tg.casework.assign(client_id, worker.id)
     watching = tg.hub.subscribe(client_id)
     await tg.gateway.handle_client_message(client_id=client_id, channel="web", text="can we talk")
@@ -266,6 +268,7 @@ async def test_a_request_for_a_person_reaches_the_worker_quietly(
     tg = await TelegramGateway(f"sqlite:///{tmp_path}/g.db", api, scripted_rasa(person, calls)).start()
     try:
         client_id = staff_team(tg)
+        await tg.agreed_client(CLIENT)
         await say(tg, "can I talk to my worker?", count=3)
         [note] = await tg.api.wait_for(
             lambda: [p for p in tg.api.sent(WORKER) if "asked to talk" in p["text"]]
@@ -280,6 +283,7 @@ async def test_a_request_for_a_person_reaches_the_worker_quietly(
 async def test_photos_voice_stickers_and_edits_get_a_kind_answer_and_the_chat_goes_on(
     tg: TelegramGateway,
 ) -> None:
+    await tg.agreed_client(CLIENT)
     await say(tg, "/start", count=2)
     for update in (photo_update(CLIENT), voice_update(CLIENT), sticker_update(CLIENT),
                    edited_update(CLIENT, "changed my mind")):
@@ -293,6 +297,7 @@ async def test_photos_voice_stickers_and_edits_get_a_kind_answer_and_the_chat_go
 
 
 async def test_a_duplicate_update_is_handled_once(tg: TelegramGateway, calls: list[dict]) -> None:
+    await tg.agreed_client(CLIENT)
     await say(tg, "/start", count=2)
     update = text_update(CLIENT, "went to the clinic")
     tg.api.push(update)
@@ -305,6 +310,7 @@ async def test_a_duplicate_update_is_handled_once(tg: TelegramGateway, calls: li
 
 
 async def test_flood_control_is_waited_out_and_nothing_is_lost(tg: TelegramGateway) -> None:
+    await tg.agreed_client(CLIENT)
     await say(tg, "/start", count=2)
     tg.api.fail("sendMessage", 429, retry_after=3)
     tg.api.fail("sendMessage", 500)
@@ -325,6 +331,7 @@ async def test_an_alert_survives_flood_control(tg: TelegramGateway) -> None:
 
 
 async def test_messages_to_one_chat_keep_their_order(tg: TelegramGateway) -> None:
+    await tg.agreed_client(CLIENT)
     await say(tg, "/start", count=2)
     tg.api.fail("sendMessage", 500, times=2)
     texts = [f"number {i}" for i in range(5)]
@@ -350,6 +357,7 @@ async def test_webhook_mode_checks_the_secret_and_handles_a_redelivered_update_o
     try:
         await tg.api.wait_for(lambda: server.started)
         await tg.start()
+        await tg.agreed_client(CLIENT)
         url, secret = api.webhook
         assert url == f"http://127.0.0.1:{port}/telegram/webhook" and len(secret) >= 32
         [set_webhook] = api.sent(method="setWebhook")
@@ -415,6 +423,7 @@ async def test_a_concern_reaches_the_worker_as_a_quiet_note(
     tg = await TelegramGateway(f"sqlite:///{tmp_path}/g.db", api, scripted_rasa(distress, calls)).start()
     try:
         staff_team(tg)
+        await tg.agreed_client(CLIENT)
         tg.api.push(text_update(CLIENT, "everything is grey and heavy"))
         [note] = await tg.api.wait_for(
             lambda: [p for p in tg.api.sent(WORKER) if p["text"].startswith("Concern (not urgent)")]
@@ -427,3 +436,117 @@ async def test_a_concern_reaches_the_worker_as_a_quiet_note(
         assert tg.api.sent(ON_CALL) == []
     finally:
         await tg.stop()
+
+
+# --- consent at first contact, on Telegram ---------------------------------------------------------
+NOTICE_BUTTONS = [("I agree", "say:I agree"), ("No thanks", "say:No thanks"), ("Español", "say:Español")]
+
+
+async def first_contact(tg: TelegramGateway) -> dict:
+    """A new client opens the chat; returns the consent notice as it was sent."""
+    await say(tg, "/start")
+    notice = tg.api.sent(CLIENT)[-1]
+    assert notice["text"].endswith("Is that okay with you?")
+    assert buttons_of(notice) == NOTICE_BUTTONS
+    return notice
+
+
+async def press_button(tg: TelegramGateway, message: dict, data: str, count: int) -> list[str]:
+    """The client presses a button of `message`; waits for `count` more messages to the chat."""
+    before = len(tg.api.texts(CLIENT))
+    await press(tg, CLIENT, data, message)
+    await tg.api.wait_for(lambda: len(tg.api.texts(CLIENT)) >= before + count)
+    return tg.api.texts(CLIENT)[before:]
+
+
+def buttons_removed_from(tg: TelegramGateway, message: dict) -> bool:
+    return any(
+        int(edit["message_id"]) == message["message_id"] and not edit.get("reply_markup")
+        for edit in tg.api.sent(CLIENT, method="editMessageReplyMarkup")
+    )
+
+
+async def test_a_new_client_agrees_with_a_button_gives_a_name_and_checks_in(
+    tg: TelegramGateway, calls: list[dict]
+) -> None:
+    notice = await first_contact(tg)
+    assert calls == []
+
+    replies = await press_button(tg, notice, "say:I agree", count=2)
+    assert replies[0] == "Thank you for letting me know."
+    assert replies[1].startswith("What would you like me to call you?")
+    assert buttons_of(tg.api.sent(CLIENT)[-1]) == [("Skip", "say:skip")]
+    await tg.api.wait_for(lambda: buttons_removed_from(tg, notice))
+    [client] = tg.rows(Client)
+    assert client.consent == "given"
+    assert [(r.decision, r.channel) for r in tg.rows(ConsentRecord)] == [("given", "telegram")]
+    assert ("in", "I agree") in [(m.direction, m.text) for m in tg.rows(Message)]
+
+    # A second tap on the same notice, before its buttons were gone, is not a second answer.
+    await press(tg, CLIENT, "say:I agree", notice)
+    assert await say(tg, "Sam", count=3) == [
+        "Thank you, Sam. I'll call you that.", "NOTICE", "How are things going for you today?"
+    ]
+    assert await say(tg, "I had a long day") == ["It sounds like I had a long day."]
+    assert [c["message"] for c in calls] == ["/session_start", "/start_checkin", "I had a long day"]
+    assert calls[-1]["metadata"]["client"]["name"] == "Sam"
+    assert len(tg.rows(ConsentRecord)) == 1
+
+
+async def test_a_typed_yes_agrees_and_skip_moves_on_to_the_checkin(
+    tg: TelegramGateway, calls: list[dict]
+) -> None:
+    await first_contact(tg)
+    replies = await say(tg, "yes", count=2)
+    assert replies[0] == "Thank you for letting me know."
+    assert replies[1].startswith("What would you like me to call you?")
+    assert await say(tg, "skip", count=3) == [
+        "That's fine.", "NOTICE", "How are things going for you today?"
+    ]
+    assert tg.rows(Client)[0].consent == "given"
+    assert [c["message"] for c in calls] == ["/session_start", "/start_checkin"]
+
+
+async def test_the_spanish_button_shows_the_notice_in_spanish_with_its_own_buttons(
+    tg: TelegramGateway, calls: list[dict]
+) -> None:
+    notice = await first_contact(tg)
+    [spanish] = await press_button(tg, notice, "say:Español", count=1)
+    assert spanish.startswith("Hola, soy el acompañante")
+    assert buttons_of(tg.api.sent(CLIENT)[-1]) == [
+        ("Acepto", "say:Acepto"), ("No, gracias", "say:No, gracias"), ("English", "say:English")
+    ]
+    await tg.api.wait_for(lambda: buttons_removed_from(tg, notice))
+    assert tg.rows(Client)[0].consent is None and calls == []
+
+
+async def test_a_client_who_says_no_thanks_is_told_how_to_reach_a_person_and_nothing_is_kept(
+    tg: TelegramGateway, calls: list[dict]
+) -> None:
+    notice = await first_contact(tg)
+    [refused] = await press_button(tg, notice, "say:No thanks", count=1)
+    assert "I won't keep anything you write here" in refused
+    assert tg.rows(Client)[0].consent == "refused"
+
+    [later] = await say(tg, "my landlord came by again about the rent")
+    assert later.startswith("I'm not keeping what you write here")
+    assert "your case worker or your program's office" in later
+    inbound = [m.text for m in tg.rows(Message) if m.direction == "in"]
+    assert inbound == ["", ""]  # neither the button's answer nor the later words are kept
+    assert calls == []
+
+
+async def test_a_risk_message_before_consent_gets_the_safe_reply_and_the_worker_an_alert(
+    tg: TelegramGateway, calls: list[dict]
+) -> None:
+    client_id = staff_team(tg)
+    await first_contact(tg)
+    tg.api.push(text_update(CLIENT, "I want to kill myself"))
+    await tg.api.wait_for(lambda: any("988" in t for t in tg.api.texts(CLIENT)))
+    [alert] = await tg.api.wait_for(lambda: alert_to(tg, WORKER))
+    assert '"I want to kill myself"' in alert["text"]
+    assert ("Take over", f"take:{client_id}") in buttons_of(alert)
+    [escalation] = tg.rows(Escalation)
+    assert escalation.level == "urgent"
+    assert ("in", "I want to kill myself") in [(m.direction, m.text) for m in tg.rows(Message)]
+    assert tg.rows(Client)[0].consent is None and calls == []

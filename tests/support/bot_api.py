@@ -173,6 +173,9 @@ class FakeBotApi:
                 body["description"] = f"Too Many Requests: retry after {fault.retry_after}"
             return self._reply(method, params, fault.status, body)
         result = await self._result(method, params)
+        if method == "sendMessage":
+            # Kept with the call, so a press on its buttons names the message that carried them.
+            params["message_id"] = result["message_id"]
         return self._reply(method, params, 200, {"ok": True, "result": result})
 
     def _reply(self, method: str, params: dict[str, Any], status: int, body: dict[str, Any]) -> JSONResponse:
@@ -271,7 +274,7 @@ def edited_update(chat_id: int, text: str) -> dict[str, Any]:
 def callback_update(user_id: int, data: str, message: dict[str, Any]) -> dict[str, Any]:
     """A press on an inline button of `message` (the params of the sendMessage that carried it)."""
     sent = {
-        "message_id": 1,
+        "message_id": int(message.get("message_id") or 1),
         "date": int(time.time()),
         "chat": {"id": int(message["chat_id"]), "type": "private"},
         "from": BOT_USER,

@@ -142,6 +142,22 @@ class TelegramGateway:
         await self.rasa.aclose()
         self.engine.dispose()
 
+    async def agreed_client(self, chat_id: int | str, channel: str = "telegram") -> int:
+        """A client who has agreed to the notice and settled the name question, for tests about
+        something else (tests/integration/test_consent.py covers first contact)."""
+        store = self.gateway.store
+
+        def agree() -> int:
+            client_id = store.client_for(channel, str(chat_id))
+            assert client_id is not None
+            store.record_consent(
+                client_id, decision="given", version="test", language="en", channel=channel
+            )
+            store.set_name(client_id, None)
+            return client_id
+
+        return await asyncio.to_thread(agree)
+
     def name_of(self, client_id: int) -> str:
         return pseudonym(client_id, self.settings.pseudonym_key)
 
