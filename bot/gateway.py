@@ -187,24 +187,25 @@ class Gateway:
         text = clean_text(text)
         if not text:
             return []
-        if not await asyncio.to_thread(self._store.consent_given, client_id):
-            async with self._lock(client_id):
-                return await self._without_consent(client_id, channel, text, client_msg_id)
         # Stored on arrival, before waiting for the conversation's turn, so a message queued
         # behind a slow answer is kept even if this gateway dies. The arrival lock makes the
         # stored order the order of arrival; the turn is queued for with no await in between
         # (asyncio locks enqueue a waiter synchronously), so turns follow the stored order.
+        # Before consent nothing is stored on arrival: the turn decides, once the answers to the
+        # notice ahead of this message have been taken.
         async with self._arrivals.lock(client_id):
-            inbound, is_new = await asyncio.to_thread(
-                self._store.store_inbound, client_id, text, channel, client_msg_id
-            )
-            self._hub.publish(
-                client_id, {"type": "ack", "client_msg_id": client_msg_id, "id": inbound.id}
-            )
-            if is_new:
-                self._hub.publish(client_id, message_frame(inbound))
+            consented = await asyncio.to_thread(self._store.consent_given, client_id)
+            if consented:
+                inbound, is_new = await self._store_arrival(client_id, channel, text, client_msg_id)
         arrived = time.monotonic()
         async with self._lock(client_id):
+            if not consented:
+                if not await asyncio.to_thread(self._store.consent_given, client_id):
+                    return await self._without_consent(client_id, channel, text, client_msg_id)
+                async with self._arrivals.lock(client_id):
+                    inbound, is_new = await self._store_arrival(
+                        client_id, channel, text, client_msg_id
+                    )
             if (waited := time.monotonic() - arrived) > 30:
                 log.warning("a message from client %s waited %.0fs for its turn", client_id, waited)
             # A resend is answered only if its first delivery never was (a gateway died mid-way).
@@ -219,6 +220,20 @@ class Gateway:
             else:
                 outgoing = await self._respond(client_id, inbound, new_checkin)
             return await self._send(client_id, channel, outgoing, answering=inbound.id)
+
+    async def _store_arrival(
+        self, client_id: int, channel: str, text: str, client_msg_id: str | None
+    ) -> tuple[StoredMessage, bool]:
+        """Store a consented client's message and show it; the caller holds the arrival lock."""
+        inbound, is_new = await asyncio.to_thread(
+            self._store.store_inbound, client_id, text, channel, client_msg_id
+        )
+        self._hub.publish(
+            client_id, {"type": "ack", "client_msg_id": client_msg_id, "id": inbound.id}
+        )
+        if is_new:
+            self._hub.publish(client_id, message_frame(inbound))
+        return inbound, is_new
 
     async def _without_consent(
         self, client_id: int, channel: str, text: str, client_msg_id: str | None

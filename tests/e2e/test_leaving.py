@@ -47,6 +47,7 @@ def client_id_of(stack: Stack, token: str) -> int:
 
 async def test_delete_my_data_empties_the_gateway_tables_and_the_rasa_tracker(stack: Stack) -> None:
     async with WidgetClient(stack.gateway_url) as client:
+        await client.agree()
         await client.say("being there for my kids matters more than anything to me")
         _, confirmation = await client.say("remind me every Monday at 6pm")
         assert confirmation[0].startswith("I'll check in with you every Monday at 6 pm.")

@@ -3,6 +3,7 @@ words is answered by the gateway in that zone."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -23,11 +24,15 @@ async def test_the_widgets_time_zone_is_kept_and_a_reminder_is_confirmed(stack: 
     url = stack.gateway_url.replace("http", "ws", 1) + f"/widget/ws?token={token}"
     async with websockets.connect(url) as ws:
         await ws.send(json.dumps({"type": "hello", "after": 0, "timezone": "Europe/Madrid"}))
+        # A new client answers the consent notice and the name question first.
+        for answer in ("I agree", "skip"):
+            await ws.send(json.dumps({"type": "message", "text": answer,
+                                      "client_msg_id": uuid.uuid4().hex}))
         await ws.send(json.dumps({"type": "message", "text": "recuérdame los lunes a las 6 de la tarde",
                                   "client_msg_id": uuid.uuid4().hex}))
         confirmation = None
         while confirmation is None:
-            frame = json.loads(await ws.recv())
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
             if frame["type"] == "message" and frame["text"].startswith("Te escribiré"):
                 confirmation = frame["text"]
     assert "todos los lunes a las 6 de la tarde" in confirmation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -209,3 +210,22 @@ async def test_call_me_later_changes_the_name_without_asking_rasa(
     assert calls == []
     await harness.say("went to the store")
     assert calls[-1]["metadata"]["client"]["name"] == "Sam"
+
+
+async def test_answers_typed_fast_after_the_notice_are_taken_in_order(
+    newcomer: Harness, calls: list[dict]
+) -> None:
+    """A client who agrees, names themselves and starts talking before any reply arrives: each
+    message is read after the one before it has been taken, not against the state at arrival."""
+    await newcomer.gateway.open_checkin(newcomer.client_id, "web")
+    gateway = newcomer.gateway
+    sent = [
+        gateway.handle_client_message(client_id=newcomer.client_id, channel="web", text=text)
+        for text in ("I agree", "call me Sam", "my landlord called about the rent")
+    ]
+    await asyncio.gather(*sent)
+    assert client_row(newcomer).consent == "given"
+    assert client_row(newcomer).preferred_name == "Sam"
+    inbound = [m.text for m in newcomer.rows(Message) if m.direction == "in"]
+    assert inbound[-1] == "my landlord called about the rent"  # kept: it came after consent
+    assert any(c["message"] == "my landlord called about the rent" for c in calls)
