@@ -125,11 +125,21 @@ def weekly_mood_averages(
 ) -> list[WeeklyMood]:
     """Average mood per ISO week (Monday, UTC) across all clients, with no client identifiers;
     weeks with fewer than `min_clients` answering clients are left out so no one stands out."""
+    with store.sessions.begin() as session:
+        return weekly_moods_in(session, since=since, min_clients=min_clients)
+
+
+def weekly_moods_in(
+    session: Session,
+    *,
+    since: dt.datetime | None = None,
+    min_clients: int = MIN_CLIENTS_PER_WEEK,
+) -> list[WeeklyMood]:
+    """`weekly_mood_averages` inside a session the caller holds (the staff pages' own)."""
     query = select(Mood.client_id, Mood.score, Mood.created_at)
     if since is not None:
         query = query.where(Mood.created_at >= since)
-    with store.sessions.begin() as session:
-        rows = session.execute(query).all()
+    rows = session.execute(query).all()
     weeks: dict[dt.date, list[tuple[int, int]]] = {}
     for client_id, score, at in rows:
         day = aware(at).date()

@@ -23,6 +23,7 @@ from bot.models import (
     TranscriptView,
     Worker,
 )
+from bot.mood import weekly_moods_in
 from bot.pseudonym import pseudonym
 from bot.staff.auth import SignedIn
 
@@ -77,13 +78,14 @@ def known_names(session: Session) -> list[str]:
 
 
 def extra_known_names(session: Session) -> Iterable[str]:
-    """Clients' preferred names and their contacts, once the schema stores them."""
-    return ()
+    """The names clients asked to be called by."""
+    return session.scalars(select(Client.preferred_name).where(Client.preferred_name.is_not(None)))
 
 
 def mood_series(session: Session) -> list[tuple[str, float]]:
-    """Mean recorded mood per week, once the schema records mood; empty hides the chart."""
-    return []
+    """Mean recorded mood per week (weeks with too few answering clients left out, so no one
+    stands out); empty hides the chart."""
+    return [(week.week_start.isoformat(), week.average) for week in weekly_moods_in(session)]
 
 
 class Review:
