@@ -265,6 +265,13 @@ class Gateway:
         await self._takeover.relay_to_worker(holder, client_id, inbound, assessment.level)
         if assessment.level == "none":
             return []
+        return await self._escalate(client_id, inbound, assessment)
+
+    async def _escalate(
+        self, client_id: int, inbound: StoredMessage, assessment: Assessment
+    ) -> list[Outgoing]:
+        """The screen heard a cue: record the escalation and its alert, wake the alert loop, and
+        answer with the program's safety wording."""
         await asyncio.to_thread(
             self._store.record_escalation,
             client_id=client_id,
@@ -284,16 +291,7 @@ class Gateway:
         # The client's language, chosen or from what they write, outranks the screen's guess.
         assessment = dataclasses.replace(assessment, language=language)
         if assessment.level != "none":
-            await asyncio.to_thread(
-                self._store.record_escalation,
-                client_id=client_id,
-                message=inbound,
-                level=assessment.level,
-                cues=list(assessment.cues),
-                source="screen",
-            )
-            self._outbox_written()
-            return self._safety_messages(assessment.level, assessment.language)
+            return await self._escalate(client_id, inbound, assessment)
 
         if await asyncio.to_thread(self._store.open_risk_level, client_id) in PAGED_LEVELS:
             await asyncio.to_thread(
