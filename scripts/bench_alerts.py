@@ -10,7 +10,7 @@ the safety screen, the escalation and outbox write, waking the loop, the claim a
   3. the worst case: 20 clients with no worker sending at once, so all 20 alerts go to the one
      on-call worker's chat; messages to one chat leave one after another (and Telegram itself
      allows about one a second per chat), so this shows queueing, not the pipeline.
-Prints the figures and writes reports/bench_alerts.json.
+Prints the figures and writes the "alerts" section of reports/bench.json.
 Usage: .venv/bin/python scripts/bench_alerts.py [--count 50] [--burst 20] [--database-url URL]
 """
 
@@ -31,6 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.report_file import BENCH_REPORT, write_section  # noqa: E402
 from tests.support.bot_api import Call, FakeBotApi, text_update  # noqa: E402
 from tests.support.telegram_gateway import TOKEN, TelegramGateway  # noqa: E402
 
@@ -133,9 +134,7 @@ def main() -> int:
         report = asyncio.run(bench(url, args.count, args.burst))
         report["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(report, indent=2))
-    out = ROOT / "reports" / "bench_alerts.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    write_section("alerts", report, path=BENCH_REPORT)
     return 0
 
 
