@@ -175,41 +175,47 @@ class Stack:
             return self._build_replicas()
         action_url = f"http://127.0.0.1:{self.action_port}"
         return [
-            Process(
-                name="action server",
-                args=[sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                      "--port", str(self.action_port)],
-                env=self._env(SANIC_HOST="127.0.0.1"),
-                ready_url=f"{action_url}/health",
-                log_path=self.log_dir / "actions.log",
-            ),
-            Process(
-                name="rasa",
-                args=[str(RASA_BIN), "run", "--model", str(self.model_path),
-                      "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                      "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
-                env=self._env(
-                    ACTION_ENDPOINT_URL=f"{action_url}/webhook",
-                    **self._rasa_store_env(),
-                ),
-                ready_url=f"{self.rasa_url}/",
-                log_path=self.log_dir / "rasa.log",
-            ),
-            Process(
-                name="gateway",
-                args=[sys.executable, "-m", "bot", "serve"],
-                env=self._env(
-                    DATABASE_URL=self.database_url,
-                    RASA_URL=self.rasa_url,
-                    ACTION_SERVER_URL=action_url,
-                    COMPANION_HOST="127.0.0.1",
-                    COMPANION_PORT=str(self.gateway_port),
-                    **self._gateway_scale_env(),
-                ),
-                ready_url=f"{self.gateway_url}/widget.js",
-                log_path=self.log_dir / "gateway.log",
-            ),
+            self._action_server(self.action_port, "action server", "actions.log"),
+            self._rasa(self.rasa_port, action_url, "rasa", "rasa.log"),
+            self._gateway(self.gateway_port, action_url, "gateway", "gateway.log"),
         ]
+
+    # One builder per kind of process, shared by the single stack and the replicated one.
+    def _action_server(self, port: int, name: str, log_name: str) -> Process:
+        return Process(
+            name=name,
+            args=[sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            env=self._env(SANIC_HOST="127.0.0.1"),
+            ready_url=f"http://127.0.0.1:{port}/health",
+            log_path=self.log_dir / log_name,
+        )
+
+    def _rasa(self, port: int, action_url: str, name: str, log_name: str) -> Process:
+        return Process(
+            name=name,
+            args=[str(RASA_BIN), "run", "--model", str(self.model_path),
+                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                  "--interface", "127.0.0.1", "--port", str(port)],
+            env=self._env(ACTION_ENDPOINT_URL=f"{action_url}/webhook", **self._rasa_store_env()),
+            ready_url=f"http://127.0.0.1:{port}/",
+            log_path=self.log_dir / log_name,
+        )
+
+    def _gateway(self, port: int, action_url: str, name: str, log_name: str) -> Process:
+        return Process(
+            name=name,
+            args=[sys.executable, "-m", "bot", "serve"],
+            env=self._env(
+                DATABASE_URL=self.database_url,
+                RASA_URL=self.rasa_url,
+                ACTION_SERVER_URL=action_url,
+                COMPANION_HOST="127.0.0.1",
+                COMPANION_PORT=str(port),
+                **self._gateway_scale_env(),
+            ),
+            ready_url=f"http://127.0.0.1:{port}/widget.js",
+            log_path=self.log_dir / log_name,
+        )
 
     def _build_replicas(self) -> list[Process]:
         """N action servers, N Rasa servers and N gateways, each tier behind a balancer: the
@@ -232,44 +238,14 @@ class Stack:
             )
 
         processes: list[Process] = []
-        for i, port in enumerate(action_ports, start=1):
-            processes.append(Process(
-                name=f"action server {i}",
-                args=[sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-                env=self._env(SANIC_HOST="127.0.0.1"),
-                ready_url=f"http://127.0.0.1:{port}/health",
-                log_path=self.log_dir / f"actions-{i}.log",
-            ))
+        processes += [self._action_server(port, f"action server {i}", f"actions-{i}.log")
+                      for i, port in enumerate(action_ports, start=1)]
         processes.append(balancer("action server", self.action_port, action_ports, "/health"))
-        for i, port in enumerate(rasa_ports, start=1):
-            processes.append(Process(
-                name=f"rasa {i}",
-                args=[str(RASA_BIN), "run", "--model", str(self.model_path),
-                      "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                      "--interface", "127.0.0.1", "--port", str(port)],
-                env=self._env(
-                    ACTION_ENDPOINT_URL=f"{action_url}/webhook",
-                    **self._rasa_store_env(),
-                ),
-                ready_url=f"http://127.0.0.1:{port}/",
-                log_path=self.log_dir / f"rasa-{i}.log",
-            ))
+        processes += [self._rasa(port, action_url, f"rasa {i}", f"rasa-{i}.log")
+                      for i, port in enumerate(rasa_ports, start=1)]
         processes.append(balancer("rasa", self.rasa_port, rasa_ports, "/"))
-        for i, port in enumerate(gateway_ports, start=1):
-            processes.append(Process(
-                name=f"gateway {i}",
-                args=[sys.executable, "-m", "bot", "serve"],
-                env=self._env(
-                    DATABASE_URL=self.database_url,
-                    RASA_URL=self.rasa_url,
-                    ACTION_SERVER_URL=action_url,
-                    COMPANION_HOST="127.0.0.1",
-                    COMPANION_PORT=str(port),
-                    **self._gateway_scale_env(),
-                ),
-                ready_url=f"http://127.0.0.1:{port}/widget.js",
-                log_path=self.log_dir / f"gateway-{i}.log",
-            ))
+        processes += [self._gateway(port, action_url, f"gateway {i}", f"gateway-{i}.log")
+                      for i, port in enumerate(gateway_ports, start=1)]
         processes.append(balancer("gateway", self.gateway_port, gateway_ports, "/widget.js"))
         return processes
 
