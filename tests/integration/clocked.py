@@ -24,6 +24,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.store import Store
 from tests.integration.test_gateway import default_replies, scripted_rasa
+from tests.support.consent import agree_for
 
 # A Monday, in the future so check-ins stored at the real time are long over.
 MONDAY = dt.datetime(2027, 1, 4, 12, 0, tzinfo=dt.timezone.utc)
@@ -127,12 +128,7 @@ class Clocked:
     def new_client(self, external_id: str, channel: str = "web") -> int:
         client_id = self.gateway.store.client_for(channel, external_id)
         assert client_id is not None
-        # A client who has agreed to the notice and passed the name question (test_consent.py
-        # covers the flow before that).
-        self.gateway.store.record_consent(
-            client_id, decision="given", version="test", language="en", channel=channel
-        )
-        self.gateway.store.set_name(client_id, None)
+        agree_for(self.gateway.store, client_id, channel)
         return client_id
 
     def text(self, key: str, language: str = "en", **fields: object) -> str:

@@ -21,6 +21,7 @@ from bot.rasa_client import RasaClient
 from bot.safety.screen import SafetyScreen
 from bot.settings import Settings
 from bot.store import Store
+from tests.support.consent import agree_for
 
 Handler = Callable[[dict], list[dict]]
 
@@ -92,10 +93,7 @@ class Harness:
         )
         self.client_id = self.gateway.store.client_for("web", "client-token-digest")
         if consented:
-            self.gateway.store.record_consent(
-                self.client_id, decision="given", version="test", language="en", channel="web"
-            )
-            self.gateway.store.set_name(self.client_id, None)
+            agree_for(self.gateway.store, self.client_id)
 
     def mid_checkin(self) -> None:
         """As if the client had already opened today's check-in."""

@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.store import Store
 from tests.integration.test_gateway import default_replies, scripted_rasa
 from tests.services import PostgresDatabase, RedisTarget, truncate_all
+from tests.support.consent import agree_for
 
 
 class Clock:
@@ -76,8 +77,7 @@ async def gateway_replica(
 
 def mid_checkin(gateway: Gateway, digest: str) -> int:
     client_id = gateway.store.client_for("web", digest)
-    gateway.store.record_consent(client_id, decision="given", version="test", language="en", channel="web")
-    gateway.store.set_name(client_id, None)
+    agree_for(gateway.store, client_id)
     gateway.store.mark_notice_shown(client_id)
     gateway.store.touch_checkin(client_id, "web", dt.timedelta(hours=1))
     return client_id

@@ -18,6 +18,7 @@ from bot.ratelimit import MemoryRateLimiter
 from bot.store import token_digest
 from bot.web.app import MAX_FRAME_BYTES, create_app
 from tests.integration.test_gateway import Harness, default_replies, scripted_rasa
+from tests.support.consent import agree_for
 
 with warnings.catch_warnings():
     # Starlette's test client asks for its own httpx fork, which the lock does not hold.
@@ -62,10 +63,7 @@ class Widget:
         client_id = harness.gateway.store.client_for("web", token_digest(token))
         # Agreed and mid-check-in, so opening the socket says nothing and each message gets one
         # reply.
-        harness.gateway.store.record_consent(
-            client_id, decision="given", version="test", language="en", channel="web"
-        )
-        harness.gateway.store.set_name(client_id, None)
+        agree_for(harness.gateway.store, client_id)
         harness.gateway.store.mark_notice_shown(client_id)
         harness.gateway.store.touch_checkin(client_id, "web", dt.timedelta(hours=1))
         self.client = TestClient(create_app(harness.gateway, harness.hub, limiter=limiter))

@@ -28,6 +28,7 @@ from bot.settings import Settings
 from bot.store import Store
 from bot.telegram.channel import TelegramChannel
 from tests.support.bot_api import FakeBotApi
+from tests.support.consent import agree_for
 
 TOKEN = "123456:TEST-token"
 SUPERVISOR_CHAT = -100500
@@ -150,10 +151,7 @@ class TelegramGateway:
         def agree() -> int:
             client_id = store.client_for(channel, str(chat_id))
             assert client_id is not None
-            store.record_consent(
-                client_id, decision="given", version="test", language="en", channel=channel
-            )
-            store.set_name(client_id, None)
+            agree_for(store, client_id, channel)
             return client_id
 
         return await asyncio.to_thread(agree)
