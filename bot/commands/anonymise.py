@@ -8,6 +8,8 @@ import json
 import sys
 from typing import TextIO
 
+from bot.commands.jsonlines import dump_line
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | 
                 failed = True
                 continue
             item["text"] = anonymiser.anonymise(item["text"], known)
-            stdout.write(json.dumps(item, ensure_ascii=False) + "\n")
+            stdout.write(dump_line(item) + "\n")
         else:
             stdout.write(anonymiser.anonymise(line, known) + "\n")
         stdout.flush()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import json
 import sys
 from typing import TextIO
 
+from bot.commands.jsonlines import dump_line
 from bot.db import make_engine, make_sessionmaker
 from bot.settings import Settings
 
@@ -35,7 +35,7 @@ def write(conversations, fmt: str, out: TextIO) -> int:  # type: ignore[no-untyp
     count = 0
     if fmt == "jsonl":
         for conversation in conversations:
-            out.write(json.dumps(conversation, ensure_ascii=False) + "\n")
+            out.write(dump_line(conversation) + "\n")
             count += 1
         return count
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)

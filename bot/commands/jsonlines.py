@@ -11,13 +11,21 @@ from typing import IO, Any
 MAX_LINE_CHARS = 1_000_000
 
 
-def _dump(result: dict[str, Any]) -> str:
+# Characters that many readers (Python's str.splitlines among them) take as line breaks; they can
+# only stand inside JSON strings, where their escapes mean the same.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def dump_line(result: dict[str, Any]) -> str:
+    """One object as one JSON line that every reader splits where it should."""
     line = json.dumps(result, ensure_ascii=False)
     try:
         line.encode("utf-8")
     except UnicodeEncodeError:
         # A lone surrogate from a JSON escape cannot be written as UTF-8: escape everything.
-        line = json.dumps(result)
+        return json.dumps(result)
+    for character, escape in _LINE_BREAKS.items():
+        line = line.replace(character, escape)
     return line
 
 
@@ -56,6 +64,6 @@ def run_jsonlines(
         parsed = _parse(number, line)
         result = handle(parsed["item"]) if "item" in parsed else parsed
         failed = failed or "error" in result
-        stdout.write(_dump(result) + "\n")
+        stdout.write(dump_line(result) + "\n")
         stdout.flush()
     return 1 if failed else 0

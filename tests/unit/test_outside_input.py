@@ -129,3 +129,8 @@ def test_settings_repr_and_logs_hold_no_secret(caplog: pytest.LogCaptureFixture)
         for secret in ("telegram-secret-value", "db-secret-value", "redis-secret-value"):
             assert secret not in text
     assert parsed.telegram_token == secrets["TELEGRAM_BOT_TOKEN"]
+
+
+def test_characters_read_as_line_breaks_stay_inside_their_line() -> None:
+    code, [row] = run_bytes(lambda item: {"text": item["text"]}, b'{"text": "a\\u0085b\\u2028c\\u2029d"}\n')
+    assert code == 0 and row["text"] == "a\x85b\u2028c\u2029d"
