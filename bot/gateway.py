@@ -8,6 +8,7 @@ even when Rasa is slow, down or wrong.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -105,6 +106,7 @@ class Gateway:
         # the locks are shared through Redis).
         self._chat_locks: ChatLocks = locks or LocalLocks()
         self._arrivals = LocalLocks()
+        self._deferred: collections.Counter[int] = collections.Counter()  # unstored, per client
         self._deliveries: dict[str, Delivery] = {}
         self._takeover: Takeover | None = None
         self._outbox_listeners: list[Callable[[], None]] = []
@@ -193,19 +195,30 @@ class Gateway:
         # (asyncio locks enqueue a waiter synchronously), so turns follow the stored order.
         # Before consent nothing is stored on arrival: the turn decides, once the answers to the
         # notice ahead of this message have been taken.
+        # While an earlier message waits unstored, later ones wait too, so the stored order stays
+        # the order of arrival even when consent is given in between.
         async with self._arrivals.lock(client_id):
-            consented = await asyncio.to_thread(self._store.consent_given, client_id)
+            consented = not self._deferred[client_id] and await asyncio.to_thread(
+                self._store.consent_given, client_id
+            )
             if consented:
                 inbound, is_new = await self._store_arrival(client_id, channel, text, client_msg_id)
+            else:
+                self._deferred[client_id] += 1
         arrived = time.monotonic()
         async with self._lock(client_id):
             if not consented:
-                if not await asyncio.to_thread(self._store.consent_given, client_id):
-                    return await self._without_consent(client_id, channel, text, client_msg_id)
-                async with self._arrivals.lock(client_id):
-                    inbound, is_new = await self._store_arrival(
-                        client_id, channel, text, client_msg_id
-                    )
+                try:
+                    if not await asyncio.to_thread(self._store.consent_given, client_id):
+                        return await self._without_consent(client_id, channel, text, client_msg_id)
+                    async with self._arrivals.lock(client_id):
+                        inbound, is_new = await self._store_arrival(
+                            client_id, channel, text, client_msg_id
+                        )
+                finally:
+                    self._deferred[client_id] -= 1
+                    if not self._deferred[client_id]:
+                        del self._deferred[client_id]
             if (waited := time.monotonic() - arrived) > 30:
                 log.warning("a message from client %s waited %.0fs for its turn", client_id, waited)
             # A resend is answered only if its first delivery never was (a gateway died mid-way).

@@ -12,6 +12,7 @@ from bot.consent import load_wording
 from bot.gateway import load_texts
 from bot.models import AlertOutbox, Client, ConsentRecord, Escalation, Message
 from tests.integration.test_gateway import Harness, default_replies, scripted_rasa
+from tests.support.consent import agree_for
 
 CONTACT = "Dana at the front desk, 555-0100"
 WORDING = load_wording()
@@ -229,3 +230,40 @@ async def test_answers_typed_fast_after_the_notice_are_taken_in_order(
     inbound = [m.text for m in newcomer.rows(Message) if m.direction == "in"]
     assert inbound[-1] == "my landlord called about the rent"  # kept: it came after consent
     assert any(c["message"] == "my landlord called about the rent" for c in calls)
+
+
+async def test_a_message_after_consent_is_stored_after_the_ones_still_waiting(
+    newcomer: Harness, calls: list[dict]
+) -> None:
+    """Messages that arrived before consent wait unstored for their turn; one that arrives once
+    consent is given is stored behind them, not ahead, so the transcript keeps arrival order."""
+    await newcomer.gateway.open_checkin(newcomer.client_id, "web")
+    gateway = newcomer.gateway
+    release = asyncio.Event()
+    held = asyncio.Event()
+
+    async def hold_the_turn() -> None:
+        async with gateway._lock(newcomer.client_id):
+            held.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold_the_turn())
+    await held.wait()
+    early = [
+        asyncio.create_task(
+            gateway.handle_client_message(client_id=newcomer.client_id, channel="web", text=text)
+        )
+        for text in ("I agree", "skip")
+    ]
+    await asyncio.sleep(0.2)  # both have arrived and wait for the turn, unstored
+    agree_for(gateway.store, newcomer.client_id)  # as if another gateway had taken the answer
+    late = asyncio.create_task(
+        gateway.handle_client_message(
+            client_id=newcomer.client_id, channel="web", text="my landlord called about the rent"
+        )
+    )
+    await asyncio.sleep(0.2)
+    release.set()
+    await asyncio.gather(holder, *early, late)
+    inbound = [m.text for m in newcomer.rows(Message) if m.direction == "in"]
+    assert inbound == ["I agree", "skip", "my landlord called about the rent"]
