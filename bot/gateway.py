@@ -34,6 +34,9 @@ from bot.terms import ClientTerms
 
 log = logging.getLogger(__name__)
 
+# The cue recorded when a client answers yes to the safety question itself.
+YES_TO_SAFETY_QUESTION = "yes_to_safety_question"
+
 TEXTS_PATH = Path(__file__).with_name("texts.yml")
 START_CHECKIN = "/start_checkin"
 # Rasa's own intent for a fresh session: each check-in is one, so trackers stay short and fast.
@@ -107,6 +110,7 @@ class Gateway:
         self._chat_locks: ChatLocks = locks or LocalLocks()
         self._arrivals = LocalLocks()
         self._deferred: collections.Counter[int] = collections.Counter()  # unstored, per client
+        self._safety_wording: frozenset[str] | None = None
         self._deliveries: dict[str, Delivery] = {}
         self._takeover: Takeover | None = None
         self._outbox_listeners: list[Callable[[], None]] = []
@@ -303,10 +307,28 @@ class Gateway:
         language = await asyncio.to_thread(self._terms.language_for, client_id, inbound.text)
         # The client's language, chosen or from what they write, outranks the screen's guess.
         assessment = dataclasses.replace(assessment, language=language)
+        open_level = await asyncio.to_thread(self._store.open_risk_level, client_id)
+        if assessment.level == "none" and open_level not in PAGED_LEVELS:
+            if await self._answers_safety_question(client_id):
+                if self._screen.affirms(inbound.text):
+                    # "Yes" to "are you having thoughts of suicide?" is urgent whatever raised
+                    # the question, the screen or the dialogue model's second line.
+                    assessment = dataclasses.replace(
+                        assessment,
+                        level="urgent",
+                        cues=(YES_TO_SAFETY_QUESTION,),
+                        evidence=(inbound.text,),
+                    )
+                else:
+                    # "No", "I'm fine": the worker sees the answer, without being paged.
+                    await asyncio.to_thread(
+                        self._store.record_risk_followup, client_id=client_id, message=inbound
+                    )
+                    self._outbox_written()
         if assessment.level != "none":
             return await self._escalate(client_id, inbound, assessment)
 
-        if await asyncio.to_thread(self._store.open_risk_level, client_id) in PAGED_LEVELS:
+        if open_level in PAGED_LEVELS:
             await asyncio.to_thread(
                 self._store.record_risk_followup, client_id=client_id, message=inbound
             )
@@ -344,6 +366,23 @@ class Gateway:
             return outgoing + [Outgoing(self._text("rasa_unavailable", language))]
         outgoing += await self._follow_signals(client_id, inbound, replies, assessment)
         return outgoing + await self._controls.offer_mood(client_id, outgoing)
+
+    async def _answers_safety_question(self, client_id: int) -> bool:
+        """Whether the companion's last message was its safety wording, so this message answers
+        the direct question in it. Turns are taken one at a time per client, so the last message
+        sent is the answer to the client's previous turn, even when they typed ahead."""
+        last = await asyncio.to_thread(self._store.last_companion_text, client_id)
+        return last is not None and last in self._safety_lines()
+
+    def _safety_lines(self) -> frozenset[str]:
+        if self._safety_wording is None:
+            self._safety_wording = frozenset(
+                message.text
+                for level in ("concern", "urgent", "emergency")
+                for language in ("en", "es")
+                for message in self._safety_messages(level, language)
+            )
+        return self._safety_wording
 
     async def _assess(self, client_id: int, inbound: StoredMessage) -> Assessment:
         history = await asyncio.to_thread(

@@ -276,6 +276,20 @@ class Store(ClientTermsStore):
             ).all()
             return [StoredMessage.of(row) for row in rows]
 
+    def last_companion_text(self, client_id: int) -> str | None:
+        """The text of the last message the companion sent this client, if any."""
+        with self._sessions.begin() as session:
+            return session.scalar(
+                select(Message.text)
+                .where(
+                    Message.client_id == client_id,
+                    Message.direction == "out",
+                    Message.sender == "companion",
+                )
+                .order_by(Message.id.desc())
+                .limit(1)
+            )
+
     def recent_client_texts(self, client_id: int, before_id: int, limit: int = 5) -> list[str]:
         """The client's last few messages before `before_id`, oldest first: the screen's context."""
         with self._sessions.begin() as session:

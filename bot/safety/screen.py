@@ -540,6 +540,10 @@ class SafetyScreen:
             _Hit(family, "urgent", start, end, said, live=True, carried=True) for family in carried
         ]
 
+    def affirms(self, text: str) -> bool:
+        """Whether `text` is a short yes ("yes", "kind of", "sí"), not a reassurance or a no."""
+        return self._affirms(normalise(text))
+
     def _affirms(self, normalised: str) -> bool:
         lexicon = self._lexicon
         return (

@@ -128,3 +128,70 @@ async def test_a_burst_gives_a_follow_up_its_meaning_from_the_messages_before_it
         assert first.message_id < second.message_id
     finally:
         harness.engine.dispose()
+
+
+def distress_heard_by_rasa(body: dict) -> list[dict]:
+    """Rasa's second line hears distress in one message the screen lets through."""
+    if body["message"] == "everything is grey and heavy":
+        return [{"custom": {"companion": {"signal": "distress", "level": "concern"}}}]
+    return default_replies(body)
+
+
+async def test_yes_to_the_safety_question_after_a_concern_from_rasa_is_urgent(
+    database_url: str,
+) -> None:
+    """The concern wording asks directly about suicide; the client's "yes" answers that question
+    even though no earlier message of theirs carried a cue the screen knows."""
+    calls: list[dict] = []
+    harness = Harness(database_url, scripted_rasa(distress_heard_by_rasa, calls))
+    harness.mid_checkin()
+    assert await harness.say("everything is grey and heavy") == safety_reply("concern")
+    replies = await harness.say("yeah")
+    assert replies == safety_reply("urgent")
+    levels = [(e.level, e.source, e.cues) for e in harness.rows(Escalation)]
+    assert levels == [
+        ("concern", "dialogue", ["dialogue_distress"]),
+        ("urgent", "screen", ["yes_to_safety_question"]),
+    ]
+    assert [a.kind for a in harness.rows(AlertOutbox)] == ["concern", "alert"]
+    assert harness.rows(AlertOutbox)[1].payload["message_text"] == "yeah"
+    assert all(c["message"] != "yeah" for c in calls)  # the safety path answered, not Rasa
+
+
+async def test_no_to_the_safety_question_after_a_concern_reaches_the_worker_unpaged(
+    database_url: str,
+) -> None:
+    calls: list[dict] = []
+    harness = Harness(database_url, scripted_rasa(distress_heard_by_rasa, calls))
+    harness.mid_checkin()
+    await harness.say("everything is grey and heavy")
+    replies = await harness.say("no, just a long week")
+    assert replies == ["It sounds like no, just a long week."]  # the check-in goes on
+    alerts = harness.rows(AlertOutbox)
+    assert [a.kind for a in alerts] == ["concern", "risk_followup"]
+    assert alerts[1].payload["message_text"] == "no, just a long week"
+    assert [e.level for e in harness.rows(Escalation)] == ["concern"]
+    # Only the answer to the question is forwarded, not the rest of the check-in.
+    await harness.say("my sister came over for dinner")
+    assert [a.kind for a in harness.rows(AlertOutbox)] == ["concern", "risk_followup"]
+
+
+async def test_yes_after_a_concern_heard_by_the_screen_is_urgent(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, scripted_rasa(default_replies, []))
+    harness.mid_checkin()
+    first = await harness.say("I feel like such a burden to everyone")
+    assert first == safety_reply("concern")
+    assert await harness.say("sometimes") == safety_reply("urgent")
+    assert [e.level for e in harness.rows(Escalation)] == ["concern", "urgent"]
+
+
+async def test_a_yes_to_an_ordinary_question_is_not_taken_for_a_yes_to_the_safety_question(
+    tmp_path: Path,
+) -> None:
+    calls: list[dict] = []
+    harness = Harness(tmp_path, scripted_rasa(distress_heard_by_rasa, calls))
+    harness.mid_checkin()
+    await harness.say("everything is grey and heavy")
+    await harness.say("no")
+    assert await harness.say("yes") == ["It sounds like yes."]
+    assert [e.level for e in harness.rows(Escalation)] == ["concern"]
