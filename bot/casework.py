@@ -167,6 +167,33 @@ class CaseStore:
             third = [(supervisor_chat_id, None)] if supervisor_chat_id is not None else []
             return [first, second, third]
 
+    def may_act_for(self, worker_id: int, client_id: int) -> bool:
+        """Whether a worker may take over this client or acknowledge their alerts: the client's
+        own worker, an on-call worker, or a worker an alert about this client was sent to."""
+        with self._sessions.begin() as session:
+            worker = session.get(Worker, worker_id)
+            client = session.get(Client, client_id)
+            if worker is None or client is None:
+                return False
+            if worker.on_call or client.worker_id == worker_id:
+                return True
+            told = session.scalar(
+                select(AlertDelivery.id)
+                .join(AlertOutbox, AlertOutbox.id == AlertDelivery.outbox_id)
+                .where(
+                    AlertOutbox.client_id == client_id,
+                    AlertDelivery.worker_id == worker_id,
+                    AlertDelivery.event == "sent",
+                )
+                .limit(1)
+            )
+            return told is not None
+
+    def client_of_escalation(self, escalation_id: int) -> int | None:
+        with self._sessions.begin() as session:
+            escalation = session.get(Escalation, escalation_id)
+            return escalation.client_id if escalation else None
+
     # --- Telegram updates --------------------------------------------------------------------
     def take_update(self, update_id: int) -> bool:
         """True the first time an update id is seen, by any gateway."""

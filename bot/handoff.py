@@ -59,8 +59,18 @@ class Takeover:
         self._tell_worker(holder, text, self._hand_back_button(client_id))
 
     # --- what a worker does --------------------------------------------------------------------
-    async def take(self, client_id: int, worker: WorkerInfo) -> bool:
+    async def take(
+        self, client_id: int, worker: WorkerInfo, *, from_supervisor_chat: bool = False
+    ) -> bool:
+        """The worker holds the conversation from now on. Only a worker who may act for the
+        client (theirs, on call, or told about them), or one in the supervisor's chat, may."""
         client = self.name_of(client_id)
+        allowed = from_supervisor_chat or await asyncio.to_thread(
+            self._casework.may_act_for, worker.id, client_id
+        )
+        if not allowed:
+            self._tell_worker(worker, self._texts["worker_not_yours"].format(client=client))
+            return False
         holder = await asyncio.to_thread(self._casework.start_handoff, client_id, worker.id)
         if holder is None or holder.id != worker.id:
             name = holder.name if holder else "Someone"

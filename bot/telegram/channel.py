@@ -263,6 +263,15 @@ class TelegramChannel:
             await self._answer(query, None)
             return
         if action == "ack":
+            if worker is not None and not in_supervisor_chat:
+                client_id = await asyncio.to_thread(
+                    self._casework.client_of_escalation, int(argument)
+                )
+                if client_id is None or not await asyncio.to_thread(
+                    self._casework.may_act_for, worker.id, client_id
+                ):
+                    await self._answer(query, self._texts["answer_not_yours"])
+                    return
             done = await asyncio.to_thread(
                 self._casework.acknowledge, int(argument), worker.id if worker else None
             )
@@ -273,7 +282,9 @@ class TelegramChannel:
                 await self._mark_acknowledged(query, worker)
         elif action == "take" and worker is not None:
             await self._answer(query, None)
-            await self._takeover.take(int(argument), worker)
+            await self._takeover.take(
+                int(argument), worker, from_supervisor_chat=in_supervisor_chat
+            )
         elif action == "back" and worker is not None:
             await self._answer(query, None)
             await self._takeover.hand_back(int(argument), worker)

@@ -234,6 +234,38 @@ async def test_takeover_both_ways_then_hand_back(tg: TelegramGateway, calls: lis
     assert calls[-1]["message"] == "ok"
 
 
+OTHER_WORKER = 8003
+
+
+async def test_a_worker_who_is_not_the_clients_cannot_take_over_or_acknowledge(
+    tg: TelegramGateway, calls: list[dict]
+) -> None:
+    """Another program worker, neither the client's nor on call nor told about them, is refused;
+    the on-call worker may act."""
+    await tg.agreed_client(CLIENT)
+    client_id, alert = await urgent_alert(tg)
+    tg.casework.add_worker("Lee", OTHER_WORKER)
+    name = tg.name_of(client_id)
+
+    await press(tg, OTHER_WORKER, f"take:{client_id}", alert)
+    refusal = await tg.api.wait_for(
+        lambda: [t for t in tg.api.texts(OTHER_WORKER) if "not one of your clients" in t]
+    )
+    assert name in refusal[0]
+    await press(tg, OTHER_WORKER, buttons_of(alert)[0][1], alert)
+    answers = tg.api.sent(method="answerCallbackQuery")
+    assert "not one of yours" in answers[-1]["text"]
+    assert tg.rows(Escalation)[0].status in ("open", "alerted")
+    assert tg.casework.holder(client_id) is None
+    assert not [t for t in tg.api.texts(CLIENT) if "has joined" in t]
+
+    # The on-call colleague may take over, though no alert reached them yet.
+    await press(tg, ON_CALL, f"take:{client_id}", alert)
+    joined = await tg.api.wait_for(lambda: [t for t in tg.api.texts(CLIENT) if "has joined" in t])
+    assert "Sam" in joined[0]
+    assert tg.casework.holder(client_id).name == "Sam"
+
+
 async def test_a_worker_reaches_a_web_widget_client_live(tg: TelegramGateway) -> None:
     worker = tg.casework.add_worker("Maria", WORKER)
     client_id = await tg.agreed_client("widget-token-digest", channel="web")
