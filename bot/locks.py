@@ -3,7 +3,8 @@
 The gateway holds a client's lock while it handles one of their messages, so each conversation's
 messages are answered in order. With several gateways the lock must be shared: a Redis lock is a
 lease that the holder renews while it works, so a gateway that dies frees its clients' locks after
-at most one lease.
+at most one lease. If Redis cannot be reached the gateway goes on under its own lock: a client is
+never left unanswered because a lock server is down.
 """
 
 from __future__ import annotations
@@ -56,7 +57,17 @@ class RedisLocks:
                 f"{self._prefix}:chatlock:{client_id}", timeout=self._lease, sleep=0.02
             )
             waited = time.monotonic()
-            await lock.acquire()
+            try:
+                await lock.acquire()
+            except Exception as exc:  # noqa: BLE001  (Redis away)
+                # Answering matters more than order across gateways: this process's lock still
+                # keeps the order of what reaches this gateway, and a risk message is answered.
+                log.error(
+                    "Redis is unreachable (%s): client %s is answered under this gateway's "
+                    "lock only", exc, client_id,
+                )
+                yield
+                return
             waited = time.monotonic() - waited
             if waited > self._lease:
                 log.warning("waited %.1fs for the chat lock of client %s", waited, client_id)

@@ -6,9 +6,12 @@ divided by its length), so they agree on what a flood is. The clock is injected 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
@@ -57,12 +60,17 @@ class RedisRateLimiter:
         self._window = window_seconds
         self._prefix = prefix
         self._clock = clock
+        self._fallback = MemoryRateLimiter(limit=limit, window_seconds=window_seconds, clock=clock)
 
     async def allow(self, key: str) -> bool:
         window = int(self._clock() // self._window)
         name = f"{self._prefix}:rate:{key}:{window}"
-        async with self._redis.pipeline(transaction=True) as pipe:  # type: ignore[attr-defined]
-            pipe.incr(name)
-            pipe.expire(name, max(1, int(self._window) + 1))
-            count, _ = await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:  # type: ignore[attr-defined]
+                pipe.incr(name)
+                pipe.expire(name, max(1, int(self._window) + 1))
+                count, _ = await pipe.execute()
+        except Exception as exc:  # noqa: BLE001  (Redis away: count here, never drop the client)
+            log.warning("Redis is unreachable (%s): rate limits are counted per gateway", exc)
+            return await self._fallback.allow(key)
         return int(count) <= self._limit

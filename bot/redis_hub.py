@@ -3,7 +3,8 @@ connected to another.
 
 Every frame goes through Redis, even to local subscribers, so each subscriber sees one order. One
 connection publishes, in the order frames were handed over; one pattern subscription per gateway
-receives every client's frames and hands them to the local subscribers, if any.
+receives every client's frames and hands them to the local subscribers, if any. While Redis is
+away, a frame that cannot be published goes to this gateway's subscribers directly.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.hub import Frame, Hub
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 0.5
+START_TIMEOUT_SECONDS = 5.0
 
 
 class RedisHub(Hub):
@@ -28,9 +30,15 @@ class RedisHub(Hub):
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Subscribe (and wait until Redis confirms it), then start publishing."""
+        """Subscribe (and wait until Redis confirms it), then start publishing. With Redis
+        away the gateway still starts; the subscription is retried in the background."""
         self._outbox = asyncio.Queue()
-        pubsub = await self._subscribe()
+        pubsub: object | None
+        try:
+            pubsub = await asyncio.wait_for(self._subscribe(), START_TIMEOUT_SECONDS)
+        except Exception as exc:  # noqa: BLE001
+            log.error("Redis is unreachable at start (%s): frames go to this gateway only", exc)
+            pubsub = None
         self._tasks = [
             asyncio.create_task(self._read(pubsub)),
             asyncio.create_task(self._write(self._outbox)),
@@ -70,27 +78,30 @@ class RedisHub(Hub):
         while True:
             client_id, frame = await outbox.get()
             payload = json.dumps(frame)
-            while True:
-                try:
-                    await self._redis.publish(  # type: ignore[attr-defined]
-                        f"{self._channel_prefix}{client_id}", payload
-                    )
-                    break
-                except Exception as exc:  # noqa: BLE001  (Redis away: wait, keep the order)
-                    log.warning("could not publish a frame to Redis: %s", exc)
-                    await asyncio.sleep(RETRY_SECONDS)
+            try:
+                await self._redis.publish(  # type: ignore[attr-defined]
+                    f"{self._channel_prefix}{client_id}", payload
+                )
+            except Exception as exc:  # noqa: BLE001  (Redis away)
+                # This gateway's widgets still see the frame now; widgets on other gateways
+                # catch up from the database when they reconnect.
+                log.warning("could not publish a frame to Redis, delivered here only: %s", exc)
+                super().publish(client_id, frame)
 
-    async def _read(self, pubsub: object) -> None:
+    async def _read(self, pubsub: object | None) -> None:
         while True:
+            if pubsub is None:
+                await asyncio.sleep(RETRY_SECONDS)
+                with contextlib.suppress(Exception):
+                    pubsub = await asyncio.wait_for(self._subscribe(), START_TIMEOUT_SECONDS)
+                continue
             try:
                 message = await pubsub.get_message(  # type: ignore[attr-defined]
                     ignore_subscribe_messages=True, timeout=1.0
                 )
             except Exception as exc:  # noqa: BLE001  (reconnect and subscribe again)
                 log.warning("lost the Redis subscription: %s", exc)
-                await asyncio.sleep(RETRY_SECONDS)
-                with contextlib.suppress(Exception):
-                    pubsub = await self._subscribe()
+                pubsub = None
                 continue
             if message is None or message["type"] != "pmessage":
                 continue
