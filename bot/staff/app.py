@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.staff.auth import ROLES, Authenticator, SignedIn, UserError, add_user, list_users, remove_user
 from bot.staff.charts import bar_chart
-from bot.staff.queries import Filters, Review
+from bot.staff.queries import ESCALATION_STATUSES, LEVEL_ORDER, Filters, Review
 
 HERE = Path(__file__).parent
 COOKIE = "companion_staff"
@@ -154,6 +154,38 @@ def create_staff_app(
             return forbidden(request, user)
         return page(request, "transcript.html", user=user, t=found)
 
+    async def escalations(request: Request) -> Response:
+        user = await current(request)
+        if user is None:
+            return to(request, "/login")
+        params = request.query_params
+        status = params.get("status", "unresolved")
+        level = params.get("level") or None
+        rows = await asyncio.to_thread(review.escalations, user, status=status, level=level)
+        return page(
+            request,
+            "escalations.html",
+            user=user,
+            rows=rows,
+            status_filter=status,
+            level=level,
+            statuses=ESCALATION_STATUSES,
+            levels=LEVEL_ORDER,
+            message=params.get("done"),
+        )
+
+    async def resolve(request: Request) -> Response:
+        user = await current(request)
+        if user is None:
+            return to(request, "/login")
+        form = await _form(request)
+        if form is None:
+            return Response("CSRF token missing or wrong", status_code=403)
+        escalation_id = request.path_params["escalation_id"]
+        if not await asyncio.to_thread(review.resolve, user, escalation_id, form.get("note")):
+            return forbidden(request, user)
+        return to(request, "/escalations?done=resolved")
+
     async def trends(request: Request) -> Response:
         user = await current(request)
         if user is None:
@@ -221,6 +253,8 @@ def create_staff_app(
             Route("/login", login, methods=["GET", "POST"]),
             Route("/logout", logout, methods=["POST"]),
             Route("/conversations/{checkin_id:int}", transcript, methods=["GET", "POST"]),
+            Route("/escalations", escalations),
+            Route("/escalations/{escalation_id:int}/resolve", resolve, methods=["POST"]),
             Route("/trends", trends),
             Route("/users", users, methods=["GET", "POST"]),
             Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),

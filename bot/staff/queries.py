@@ -14,6 +14,7 @@ from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import (
+    AlertOutbox,
     CheckIn,
     Client,
     ClientValue,
@@ -60,6 +61,31 @@ class Line:
     text: str
     risk_level: str | None
     escalation: dict | None
+
+
+@dataclass(frozen=True)
+class EscalationRow:
+    id: int
+    client: str  # pseudonym
+    checkin_id: int | None  # the conversation it was raised in
+    level: str
+    cues: list[str]
+    source: str
+    status: str
+    created_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str | None
+    resolved_at: dt.datetime | None
+
+    @property
+    def minutes_to_acknowledge(self) -> float | None:
+        if self.acknowledged_at is None:
+            return None
+        return round((self.acknowledged_at - self.created_at).total_seconds() / 60, 1)
+
+
+ESCALATION_STATUSES = ("open", "alerted", "acknowledged", "resolved")
+LEVEL_ORDER = ("concern", "urgent", "emergency")
 
 
 @dataclass
@@ -258,6 +284,116 @@ class Review:
     def channels(self) -> list[str]:
         with self._sessions.begin() as session:
             return sorted(set(session.scalars(select(CheckIn.channel))))
+
+    # --- escalations ------------------------------------------------------------------------
+    def escalations(
+        self,
+        user: SignedIn,
+        *,
+        status: str | None = None,
+        level: str | None = None,
+        limit: int = 200,
+    ) -> list[EscalationRow]:
+        """Escalations newest first, as `user` may see them: levels, cues and times, no text.
+        `status` "unresolved" means open, alerted or acknowledged."""
+        query = self._scoped(
+            select(Escalation).order_by(Escalation.created_at.desc(), Escalation.id.desc()),
+            user,
+            Escalation.client_id,
+        )
+        if status == "unresolved":
+            query = query.where(Escalation.status != "resolved")
+        elif status in ESCALATION_STATUSES:
+            query = query.where(Escalation.status == status)
+        if level in LEVEL_ORDER:
+            query = query.where(Escalation.level == level)
+        with self._sessions.begin() as session:
+            workers = dict(session.execute(select(Worker.id, Worker.name)).all())
+            found = []
+            for e in session.scalars(query.limit(limit)):
+                checkin_id = session.scalar(
+                    select(CheckIn.id)
+                    .where(
+                        CheckIn.client_id == e.client_id,
+                        CheckIn.started_at <= e.created_at + dt.timedelta(seconds=5),
+                    )
+                    .order_by(CheckIn.started_at.desc())
+                    .limit(1)
+                )
+                found.append(
+                    EscalationRow(
+                        id=e.id,
+                        client=pseudonym(e.client_id, self._key),
+                        checkin_id=checkin_id,
+                        level=e.level,
+                        cues=list(e.cues or []),
+                        source=e.source,
+                        status=e.status,
+                        created_at=_aware(e.created_at),
+                        acknowledged_at=e.acknowledged_at and _aware(e.acknowledged_at),
+                        acknowledged_by=workers.get(e.acknowledged_by) if e.acknowledged_by else None,
+                        resolved_at=e.resolved_at and _aware(e.resolved_at),
+                    )
+                )
+        return found
+
+    def resolve(self, user: SignedIn, escalation_id: int, note: str | None) -> bool:
+        """A worker closes one of their clients' escalations: it is acknowledged (if it was not)
+        and resolved, its alert's ladder stops, the note is kept on the conversation, and the
+        client's open risk drops to what is still unresolved. False if it is not theirs."""
+        if user.role != "worker" or user.worker_id is None:
+            return False
+        now = dt.datetime.now(dt.timezone.utc)
+        with self._sessions.begin() as session:
+            query = self._scoped(
+                select(Escalation).where(Escalation.id == escalation_id), user, Escalation.client_id
+            )
+            escalation = session.scalars(query).first()
+            if escalation is None:
+                return False
+            if escalation.status == "resolved":
+                return True
+            if escalation.acknowledged_at is None:
+                escalation.acknowledged_at = now
+                escalation.acknowledged_by = user.worker_id
+            escalation.status = "resolved"
+            escalation.resolved_at = now
+            for row in session.scalars(
+                select(AlertOutbox).where(
+                    AlertOutbox.escalation_id == escalation.id, AlertOutbox.closed_at.is_(None)
+                )
+            ):
+                row.closed_at = now
+            remaining = session.scalars(
+                select(Escalation.level).where(
+                    Escalation.client_id == escalation.client_id,
+                    Escalation.status != "resolved",
+                    Escalation.id != escalation.id,
+                )
+            ).all()
+            client = session.get_one(Client, escalation.client_id)
+            client.open_risk_level = (
+                max(remaining, key=LEVEL_ORDER.index) if remaining else "none"
+            )
+            checkin_id = session.scalar(
+                select(CheckIn.id)
+                .where(
+                    CheckIn.client_id == escalation.client_id,
+                    CheckIn.started_at <= escalation.created_at + dt.timedelta(seconds=5),
+                )
+                .order_by(CheckIn.started_at.desc())
+                .limit(1)
+            )
+            if checkin_id is not None:
+                session.add(
+                    ReviewNote(
+                        checkin_id=checkin_id,
+                        user_id=user.id,
+                        tag="resolved",
+                        note=(note or "").strip()[:4000] or None,
+                    )
+                )
+        return True
 
     # --- trends -----------------------------------------------------------------------------
     def trends(self, user: SignedIn) -> dict:

@@ -59,3 +59,27 @@ def test_sign_in_list_transcript_and_trends(browser, staff_url: tuple[str, int],
         assert errors == []  # nothing missing, nothing blocked by the CSP
     finally:
         page.close()
+
+
+def test_a_worker_resolves_an_escalation_in_the_browser(
+    browser, staff_url: tuple[str, int]
+) -> None:
+    url, checkin = staff_url
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/staff/login")
+        page.fill("input[name=username]", "ann")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.click("nav a[href$='/escalations']")
+        page.wait_for_selector("table.escalations")
+        assert page.locator("table.escalations tbody tr").count() == 1
+        assert "urgent" in page.inner_text("table.escalations")
+        page.fill("form.resolve input[name=note]", "Spoke with them; safe tonight")
+        page.click("form.resolve button")
+        page.wait_for_selector("p.message")
+        assert "No escalations match." in page.inner_text("table.escalations")
+        page.goto(f"{url}/staff/conversations/{checkin}")
+        assert "resolved" in page.inner_text("main")
+    finally:
+        page.close()

@@ -18,7 +18,7 @@ from starlette.routing import Mount
 from bot.anonymise import shared_anonymiser
 from bot.commands.export import write
 from bot.db import make_engine, make_sessionmaker
-from bot.models import LoginAttempt, ReviewNote, TranscriptView
+from bot.models import AlertOutbox, Client, Escalation, LoginAttempt, ReviewNote, TranscriptView
 from bot.settings import Settings
 from bot.staff.app import create_staff_app
 from bot.staff.auth import Authenticator
@@ -213,3 +213,60 @@ def test_export_has_pseudonyms_and_no_raw_text(seeded: Seeded) -> None:
     for piece in RAW_PIECES + (SECRET_TEXT,):
         assert piece not in out.getvalue() and piece not in as_csv.getvalue()
     assert as_csv.getvalue().count("\n") == 2  # header and the one later message
+
+
+def test_escalations_page_is_scoped_and_a_worker_resolves_their_own(tmp_path: Path) -> None:
+    fresh = seed(f"sqlite:///{tmp_path}/escalations.db")
+    engine = make_engine(fresh.url)
+    with make_sessionmaker(engine).begin() as session:
+        session.get_one(Client, fresh.ann_client).open_risk_level = "urgent"
+        [escalation] = session.scalars(select(Escalation)).all()
+        escalation_id = escalation.id
+        session.add(AlertOutbox(client_id=fresh.ann_client, escalation_id=escalation_id,
+                                kind="alert", payload={"level": "urgent"}))
+    engine.dispose()
+    settings = Settings(database_url=fresh.url, pseudonym_key="test-key", session_secret="s" * 32)
+    with serve(build_app(settings)) as url:
+        with client(url) as http:
+            sign_in(http, "sam")
+            staff_page = http.get("/staff/escalations")
+        assert staff_page.status_code == 200
+        assert "urgent" in staff_page.text and "scared" in staff_page.text
+        assert f"/conversations/{fresh.ann_checkin}" in staff_page.text
+        assert "/resolve" not in staff_page.text  # staff review, workers act
+        for piece in RAW_PIECES:
+            assert piece not in staff_page.text
+
+        with client(url) as http:
+            sign_in(http, "bo")
+            theirs = http.get("/staff/escalations")
+            refused = http.post(
+                f"/staff/escalations/{escalation_id}/resolve",
+                data={"csrf": csrf_of(theirs.text), "note": "not mine"},
+            )
+        assert "No escalations match." in theirs.text
+        assert refused.status_code == 403
+
+        with client(url) as http:
+            sign_in(http, "ann")
+            mine = http.get("/staff/escalations")
+            assert f"/staff/escalations/{escalation_id}/resolve" in mine.text
+            no_token = http.post(f"/staff/escalations/{escalation_id}/resolve", data={"note": "x"})
+            assert no_token.status_code == 403
+            done = http.post(
+                f"/staff/escalations/{escalation_id}/resolve",
+                data={"csrf": csrf_of(mine.text), "note": "Called her, she is safe with her sister"},
+                follow_redirects=True,
+            )
+            assert "Escalation resolved." in done.text and "No escalations match." in done.text
+            everything = http.get("/staff/escalations?status=any").text
+            assert "resolved" in everything
+
+    [resolved] = rows(fresh.url, Escalation)
+    assert resolved.status == "resolved" and resolved.resolved_at is not None
+    assert resolved.acknowledged_at is not None  # it had been acknowledged; that time is kept
+    [client_row] = [c for c in rows(fresh.url, Client) if c.id == fresh.ann_client]
+    assert client_row.open_risk_level == "none"
+    assert all(a.closed_at is not None for a in rows(fresh.url, AlertOutbox))
+    [note] = [n for n in rows(fresh.url, ReviewNote) if n.tag == "resolved"]
+    assert note.checkin_id == fresh.ann_checkin and "safe with her sister" in note.note
