@@ -124,6 +124,10 @@ class Settings:
     # Messages one client may send per window; beyond that they get a kind "slow down" reply.
     rate_limit_messages: int = 30
     rate_limit_window_seconds: float = 60.0
+    # New widget sessions one address may open per hour. Generous, because a shelter's computers
+    # or a phone carrier's network put many clients behind one address; a browser keeps its
+    # session, so one person needs one.
+    widget_sessions_per_hour: int = 60
 
     def __post_init__(self) -> None:
         checks = [
@@ -134,6 +138,7 @@ class Settings:
             ("RATE_LIMIT_MESSAGES", self.rate_limit_messages >= 1, "at least 1"),
             ("RATE_LIMIT_WINDOW_SECONDS", 0 < self.rate_limit_window_seconds < math.inf,
              "a positive number"),
+            ("WIDGET_SESSIONS_PER_HOUR", self.widget_sessions_per_hour >= 1, "at least 1"),
         ]
         for name, ok, expected in checks:
             if not ok:
@@ -186,5 +191,8 @@ class Settings:
             rate_limit_messages=_int(env, "RATE_LIMIT_MESSAGES", defaults.rate_limit_messages),
             rate_limit_window_seconds=_float(
                 env, "RATE_LIMIT_WINDOW_SECONDS", defaults.rate_limit_window_seconds
+            ),
+            widget_sessions_per_hour=_int(
+                env, "WIDGET_SESSIONS_PER_HOUR", defaults.widget_sessions_per_hour
             ),
         )

@@ -11,6 +11,8 @@ from bot.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from bot.redis_hub import RedisHub
 from bot.settings import Settings
 
+SESSION_WINDOW_SECONDS = 3600.0
+
 
 @dataclass
 class Shared:
@@ -18,6 +20,8 @@ class Shared:
     locks: ChatLocks
     limiter: RateLimiter
     redis: Any = field(default=None, repr=False)
+    # New widget sessions per address (see Settings.widget_sessions_per_hour).
+    session_limiter: RateLimiter | None = None
 
     async def start(self) -> None:
         if isinstance(self.hub, RedisHub):
@@ -38,6 +42,9 @@ def build_shared(settings: Settings) -> Shared:
             limiter=MemoryRateLimiter(
                 limit=settings.rate_limit_messages, window_seconds=settings.rate_limit_window_seconds
             ),
+            session_limiter=MemoryRateLimiter(
+                limit=settings.widget_sessions_per_hour, window_seconds=SESSION_WINDOW_SECONDS
+            ),
         )
     import redis.asyncio  # noqa: PLC0415  (only the scale-out path needs it)
 
@@ -56,4 +63,10 @@ def build_shared(settings: Settings) -> Shared:
             prefix=prefix,
         ),
         redis=connection,
+        session_limiter=RedisRateLimiter(
+            connection,
+            limit=settings.widget_sessions_per_hour,
+            window_seconds=SESSION_WINDOW_SECONDS,
+            prefix=f"{prefix}:sessions",
+        ),
     )

@@ -60,7 +60,9 @@ def build_app(settings: Settings) -> Starlette:
     )
     anonymiser = shared_anonymiser()
     staff = build_staff_app(settings, gateway.store.sessions, anonymiser)
-    app = create_app(gateway, hub, staff=staff, limiter=shared.limiter)
+    app = create_app(
+        gateway, hub, staff=staff, limiter=shared.limiter, session_limiter=shared.session_limiter
+    )
     casework = CaseStore(make_sessionmaker(engine))
     alerts = AlertLoop(casework=casework, settings=settings)
     gateway.on_outbox(alerts.wake)

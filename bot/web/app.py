@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import secrets
@@ -65,12 +66,20 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 def create_app(
     gateway: Gateway,
     hub: Hub,
     *,
     staff: ASGIApp | None = None,
     limiter: RateLimiter | None = None,
+    session_limiter: RateLimiter | None = None,
 ) -> Starlette:
     async def demo_page(request: Request) -> Response:
         return FileResponse(STATIC_DIR / "demo.html", media_type="text/html")
@@ -82,6 +91,18 @@ def create_app(
         return FileResponse(STATIC_DIR / "widget.css", media_type="text/css")
 
     async def new_session(request: Request) -> Response:
+        # Each session is a client row: one address may not open them without end. The widget
+        # retries later, and a browser that has a session keeps it.
+        # A loopback peer is this machine: a proxy that did not say who it forwards for, or the
+        # replicas' balancer; counting them would count every client as one.
+        address = request.client.host if request.client else "unknown"
+        limited = session_limiter is not None and not _is_loopback(address)
+        if limited and not await session_limiter.allow(f"session:{address}"):  # type: ignore[union-attr]
+            return JSONResponse(
+                {"error": "too many new sessions from this address; try again later"},
+                status_code=429,
+                headers={"retry-after": "60", "cache-control": "no-store"},
+            )
         token = secrets.token_urlsafe(32)
         await asyncio.to_thread(gateway.store.client_for, WIDGET_CHANNEL, token_digest(token))
         return JSONResponse({"token": token}, headers={"cache-control": "no-store"})

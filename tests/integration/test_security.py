@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Client
+from bot.ratelimit import MemoryRateLimiter
+from bot.settings import Settings, SettingsError
 from bot.web.app import STATIC_DIR, UNKNOWN_TOKEN, create_app
 from tests.integration.test_gateway import Harness, default_replies, scripted_rasa
 
@@ -62,3 +64,28 @@ def test_the_demo_page_has_no_inline_script_for_the_policy_to_block() -> None:
     html = (STATIC_DIR / "demo.html").read_text()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert not re.search(r"\son[a-z]+\s*=", html)
+
+
+def test_one_address_may_open_only_so_many_widget_sessions(database_url: str) -> None:
+    harness = Harness(database_url, scripted_rasa(default_replies, []))
+    limiter = MemoryRateLimiter(limit=5, window_seconds=3600)
+    app = create_app(harness.gateway, harness.hub, session_limiter=limiter)
+    http = TestClient(app, client=("203.0.113.7", 5000))
+    answers = [http.post("/widget/session") for _ in range(8)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429] * 3
+    assert answers[-1].headers["retry-after"] == "60"
+    assert "token" not in answers[-1].json()
+    with harness.sessions() as session:
+        assert len(session.scalars(select(Client.id)).all()) == 5 + 1  # and the harness's own
+
+    # Another address is not held back by the first one's sessions, nor is this machine (the
+    # replicas' balancer), which would make every client one.
+    assert TestClient(app, client=("10.0.0.9", 5000)).post("/widget/session").status_code == 200
+    local = TestClient(app, client=("127.0.0.1", 5000))
+    assert all(local.post("/widget/session").status_code == 200 for _ in range(8))
+
+
+def test_the_session_limit_is_a_setting_checked_at_start() -> None:
+    assert Settings.from_env({"WIDGET_SESSIONS_PER_HOUR": "12"}).widget_sessions_per_hour == 12
+    with pytest.raises(SettingsError, match="WIDGET_SESSIONS_PER_HOUR"):
+        Settings.from_env({"WIDGET_SESSIONS_PER_HOUR": "0"})

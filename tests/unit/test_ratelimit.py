@@ -43,3 +43,13 @@ async def test_memory_stays_bounded_under_many_senders() -> None:
 def test_a_limit_must_be_positive() -> None:
     with pytest.raises(ValueError):
         MemoryRateLimiter(limit=0, window_seconds=60)
+
+
+async def test_the_shared_limits_include_new_widget_sessions_per_address() -> None:
+    from bot.settings import Settings
+    from bot.shared import build_shared
+
+    shared = build_shared(Settings(widget_sessions_per_hour=2))
+    assert shared.session_limiter is not None
+    assert [await shared.session_limiter.allow("session:a") for _ in range(3)] == [True, True, False]
+    assert await shared.limiter.allow("session:a")  # the message limit counts apart
