@@ -38,6 +38,16 @@ CHANNEL = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+def _command_of(text: str) -> str:
+    """The bot command a message starts with ("/start", also as "/start@SomeBot"), or ""."""
+    words = text.split()
+    return words[0].split("@", 1)[0].lower() if words and words[0].startswith("/") else ""
+
+
+# A database row id in button data: ASCII digits that fit a 64-bit integer.
+ROW_ID = re.compile(r"[0-9]{1,18}")
 CALLBACK_DATA_BYTES = 64
 PRESSED_KEPT = 4096
 _PSEUDONYM = re.compile(re.escape(PREFIX) + r"[a-z2-7]{10}")
@@ -205,7 +215,7 @@ class TelegramChannel:
             await self._note(client_id, self._texts["edited"])
         elif not message.text:
             await self._note(client_id, self._texts["non_text"])
-        elif message.text.split()[0] == "/start":
+        elif _command_of(message.text) == "/start":
             await self._gateway.open_checkin(client_id, CHANNEL)
         else:
             await self._gateway.handle_client_message(
@@ -259,13 +269,14 @@ class TelegramChannel:
         if worker is None and not (action == "ack" and in_supervisor_chat):
             await self._answer(query, self._texts["answer_not_worker"])
             return
-        if not argument.isdigit():
+        if ROW_ID.fullmatch(argument) is None:  # forged or stale data: a row id or nothing
             await self._answer(query, None)
             return
+        row_id = int(argument)
         if action == "ack":
             if worker is not None and not in_supervisor_chat:
                 client_id = await asyncio.to_thread(
-                    self._casework.client_of_escalation, int(argument)
+                    self._casework.client_of_escalation, row_id
                 )
                 if client_id is None or not await asyncio.to_thread(
                     self._casework.may_act_for, worker.id, client_id
@@ -273,7 +284,7 @@ class TelegramChannel:
                     await self._answer(query, self._texts["answer_not_yours"])
                     return
             done = await asyncio.to_thread(
-                self._casework.acknowledge, int(argument), worker.id if worker else None
+                self._casework.acknowledge, row_id, worker.id if worker else None
             )
             await self._answer(
                 query, self._texts["answer_acknowledged" if done else "answer_already"]
@@ -283,11 +294,11 @@ class TelegramChannel:
         elif action == "take" and worker is not None:
             await self._answer(query, None)
             await self._takeover.take(
-                int(argument), worker, from_supervisor_chat=in_supervisor_chat
+                row_id, worker, from_supervisor_chat=in_supervisor_chat
             )
         elif action == "back" and worker is not None:
             await self._answer(query, None)
-            await self._takeover.hand_back(int(argument), worker)
+            await self._takeover.hand_back(row_id, worker)
         else:
             await self._answer(query, None)
 
