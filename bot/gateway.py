@@ -27,7 +27,7 @@ from bot.controls import ClientControls
 from bot.hub import Frame, Hub
 from bot.locks import ChatLocks, LocalLocks
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
-from bot.safety.screen import Assessment, SafetyScreen, safety_reply
+from bot.safety.screen import Assessment, SafetyScreen, crisis_resources, safety_reply
 from bot.settings import Settings
 from bot.store import PAGED_LEVELS, Outgoing, Store, StoredMessage
 from bot.terms import ClientTerms
@@ -45,6 +45,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 def load_texts(path: Path = TEXTS_PATH) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def gateway_text(texts: dict[str, Any], key: str, language: str | None, settings: Settings) -> str:
+    """A gateway text in the client's language (English when there is no translation), with the
+    program's crisis resources in that language for {resources}."""
+    language = language or "en"
+    translated = texts.get(language)
+    text = translated[key] if isinstance(translated, dict) and key in translated else texts[key]
+    return text.replace("{resources}", crisis_resources(language, settings.crisis_resources_for(language)))
 
 
 def clean_text(text: str) -> str:
@@ -265,9 +274,7 @@ class Gateway:
         return await self._send(client_id, channel, turn.outgoing, answering=turn.inbound.id)
 
     def _text(self, key: str, language: str | None) -> str:
-        """A gateway text in the client's language (English when there is no translation)."""
-        translated = self._texts.get(language or "en")
-        return translated[key] if isinstance(translated, dict) and key in translated else self._texts[key]
+        return gateway_text(self._texts, key, language, self._settings)
 
     async def _respond_during_takeover(
         self, client_id: int, inbound: StoredMessage, holder: Any
@@ -420,7 +427,12 @@ class Gateway:
         return outgoing
 
     def _safety_messages(self, level: str, language: str) -> list[Outgoing]:
-        texts = safety_reply(level, language, resources=self._settings.crisis_resources)
+        texts = safety_reply(
+            level,
+            language,
+            resources=self._settings.crisis_resources_for(language),
+            emergency_number=self._settings.emergency_number,
+        )
         return [Outgoing(text) for text in texts]
 
     async def _send(

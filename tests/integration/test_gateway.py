@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 
 from actions.values import ValueDetector
 from bot.db import make_engine, make_sessionmaker, migrate
-from bot.gateway import Gateway, load_texts
+from bot.gateway import Gateway
 from bot.hub import Hub
 from bot.models import AlertOutbox, CheckIn, ClientValue, Escalation, Message
 from bot.rasa_client import RasaClient
@@ -159,7 +159,7 @@ async def test_rasa_down_still_gets_a_kind_reply_and_the_message_is_kept(databas
 
     harness = Harness(database_url, httpx.MockTransport(refuse))
     replies = await harness.say("my worker never called back")
-    assert replies == [load_texts()["rasa_unavailable"]]
+    assert replies == [harness.gateway.text("rasa_unavailable")]
     assert harness.rows(Message)[0].text == "my worker never called back"
 
 
@@ -173,7 +173,7 @@ async def test_rasa_slow_is_cut_off_by_the_timeout(database_url: str) -> None:
     async def timed() -> list[str]:
         return await asyncio.wait_for(harness.say("hello?"), timeout=3)
 
-    assert await timed() == [load_texts()["rasa_unavailable"]]
+    assert await timed() == [harness.gateway.text("rasa_unavailable")]
 
 
 async def test_a_risk_message_is_answered_safely_and_escalated_without_rasa(
@@ -271,7 +271,7 @@ async def test_an_oversized_message_is_kept_and_answered_kindly(
     harness = Harness(database_url, scripted_rasa(default_replies, calls), max_message_chars=50)
     harness.mid_checkin()
     long_text = "word " * 40
-    assert await harness.say(long_text) == [load_texts()["message_too_long"]]
+    assert await harness.say(long_text) == [harness.gateway.text("message_too_long")]
     assert harness.rows(Message)[0].text == long_text.strip()
     assert calls == []
 
