@@ -158,6 +158,15 @@ class Gateway:
     def _lock(self, client_id: int) -> contextlib.AbstractAsyncContextManager[None]:
         return self._chat_locks.hold(client_id)
 
+    def crisis_resources(self, language: str | None = None) -> str:
+        """The program's crisis resources in `language` (the defaults of replies.yml when unset)."""
+        language = language or "en"
+        return crisis_resources(language, self._settings.crisis_resources_for(language))
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
     def text(self, key: str, language: str | None = None) -> str:
         """One of the gateway's own words to clients (bot/texts.yml), in their language."""
         return self._text(key, language)
@@ -383,6 +392,7 @@ class Gateway:
     async def _ask_rasa(self, client_id: int, text: str) -> list[BotReply] | None:
         profile = await asyncio.to_thread(self._store.profile, client_id)
         profile["program"] = self._settings.program_name
+        profile["crisis_resources"] = self.crisis_resources(profile.get("language"))
         self._hub.publish(client_id, {"type": "typing", "on": True})
         try:
             return await self._rasa.send(f"client-{client_id}", text, {"client": profile})

@@ -120,3 +120,23 @@ def test_settings_read_both_wordings_and_spanish_falls_back() -> None:
     assert both.emergency_number == "999"
     assert Settings.from_env({"CRISIS_RESOURCES": SAMARITANS}).crisis_resources_for("es") == SAMARITANS
     assert Settings.from_env({}).crisis_resources_for("es") is None
+
+
+async def test_the_dialogue_engine_is_given_the_resources_in_the_clients_language(
+    tmp_path: Path,
+) -> None:
+    calls: list[dict] = []
+    harness = Harness(
+        tmp_path, scripted_rasa(default_replies, calls),
+        crisis_resources=SAMARITANS, crisis_resources_es=SAMARITANOS,
+    )
+    harness.mid_checkin()
+    await harness.say("I had a long day")
+    assert calls[-1]["metadata"]["client"]["crisis_resources"] == SAMARITANS
+    await harness.say("español")
+    await harness.say("hoy fue un día largo")
+    assert calls[-1]["metadata"]["client"]["crisis_resources"] == SAMARITANOS
+    plain = Harness(tmp_path / "plain", scripted_rasa(default_replies, calls))
+    plain.mid_checkin()
+    await plain.say("I had a long day")
+    assert "988" in calls[-1]["metadata"]["client"]["crisis_resources"]
