@@ -2,7 +2,8 @@
 
 `action_set_language` fills the `language` slot after every message (a custom slot mapping in
 domain.yml), so every response, from a rule or an action, picks its Spanish variations for a
-client who writes or chose Spanish.
+client who writes or chose Spanish. It fills `crisis_resources` the same way: the program's
+crisis resources in that language, which the gateway resolves (responses never name numbers).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 LANGUAGES = ("en", "es")
 LANGUAGE_SLOT = "language"
+RESOURCES_SLOT = "crisis_resources"
 
 
 def profile_of(tracker: Tracker) -> dict[str, Any]:
@@ -41,7 +43,9 @@ class ActionSetLanguage(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        language = language_of(profile_of(tracker))
-        if tracker.get_slot(LANGUAGE_SLOT) == language:
-            return []
-        return [SlotSet(LANGUAGE_SLOT, language)]
+        profile = profile_of(tracker)
+        wanted = {LANGUAGE_SLOT: language_of(profile)}
+        resources = profile.get("crisis_resources")
+        if isinstance(resources, str) and resources.strip():
+            wanted[RESOURCES_SLOT] = resources.strip()
+        return [SlotSet(slot, value) for slot, value in wanted.items() if tracker.get_slot(slot) != value]

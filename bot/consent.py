@@ -188,7 +188,10 @@ class ConsentFlow:
                 cues=list(assessment.cues), source="screen",
             )
             replies = safety_reply(
-                assessment.level, language, resources=self._settings.crisis_resources
+                assessment.level,
+                language,
+                resources=self._settings.crisis_resources_for(language),
+                emergency_number=self._settings.emergency_number,
             )
             return ConsentTurn(kept, True, [Outgoing(line) for line in replies])
         if self._store.open_risk_level(client_id) in PAGED_LEVELS:

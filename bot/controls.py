@@ -24,6 +24,7 @@ from bot.mood import SKIP_PAYLOAD, MoodBook, mood_buttons, score_of
 from bot.rasa_tracker import RasaTrackerStore
 from bot.reminder_parser import Schedule, parse_reminder, say_schedule
 from bot.reminders import Plan, QuietHours, ReminderBook, aware, is_stopped
+from bot.safety.screen import crisis_resources
 from bot.settings import Settings
 from bot.store import Outgoing, Store, StoredMessage
 
@@ -60,6 +61,7 @@ class ClientControls:
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self._sessions = store.sessions
+        self._settings = settings
         self._texts = texts
         self._clock = clock
         self.quiet = QuietHours.parse(settings.quiet_hours)
@@ -74,8 +76,10 @@ class ClientControls:
         }
 
     def text(self, key: str, language: str, **fields: object) -> str:
+        """A text in `language`; {resources} is the program's crisis resources in it."""
         entry = self._texts[key]
-        return (entry.get(language) or entry["en"]).format(**fields)
+        resources = crisis_resources(language, self._settings.crisis_resources_for(language))
+        return (entry.get(language) or entry["en"]).format(resources=resources, **fields)
 
     # --- hooks the gateway calls ---------------------------------------------------------------
     async def handle(self, client_id: int, inbound: StoredMessage) -> list[Outgoing] | None:

@@ -27,7 +27,7 @@ from bot.controls import ClientControls
 from bot.hub import Frame, Hub
 from bot.locks import ChatLocks, LocalLocks
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
-from bot.safety.screen import Assessment, SafetyScreen, safety_reply
+from bot.safety.screen import Assessment, SafetyScreen, crisis_resources, safety_reply
 from bot.settings import Settings
 from bot.store import PAGED_LEVELS, Outgoing, Store, StoredMessage
 from bot.terms import ClientTerms
@@ -48,6 +48,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 def load_texts(path: Path = TEXTS_PATH) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def gateway_text(texts: dict[str, Any], key: str, language: str | None, settings: Settings) -> str:
+    """A gateway text in the client's language (English when there is no translation), with the
+    program's crisis resources in that language for {resources}."""
+    language = language or "en"
+    translated = texts.get(language)
+    text = translated[key] if isinstance(translated, dict) and key in translated else texts[key]
+    return text.replace("{resources}", crisis_resources(language, settings.crisis_resources_for(language)))
 
 
 def clean_text(text: str) -> str:
@@ -152,6 +161,15 @@ class Gateway:
 
     def _lock(self, client_id: int) -> contextlib.AbstractAsyncContextManager[None]:
         return self._chat_locks.hold(client_id)
+
+    def crisis_resources(self, language: str | None = None) -> str:
+        """The program's crisis resources in `language` (the defaults of replies.yml when unset)."""
+        language = language or "en"
+        return crisis_resources(language, self._settings.crisis_resources_for(language))
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     def text(self, key: str, language: str | None = None) -> str:
         """One of the gateway's own words to clients (bot/texts.yml), in their language."""
@@ -269,9 +287,7 @@ class Gateway:
         return await self._send(client_id, channel, turn.outgoing, answering=turn.inbound.id)
 
     def _text(self, key: str, language: str | None) -> str:
-        """A gateway text in the client's language (English when there is no translation)."""
-        translated = self._texts.get(language or "en")
-        return translated[key] if isinstance(translated, dict) and key in translated else self._texts[key]
+        return gateway_text(self._texts, key, language, self._settings)
 
     async def _respond_during_takeover(
         self, client_id: int, inbound: StoredMessage, holder: Any
@@ -415,6 +431,7 @@ class Gateway:
     async def _ask_rasa(self, client_id: int, text: str) -> list[BotReply] | None:
         profile = await asyncio.to_thread(self._store.profile, client_id)
         profile["program"] = self._settings.program_name
+        profile["crisis_resources"] = self.crisis_resources(profile.get("language"))
         self._hub.publish(client_id, {"type": "typing", "on": True})
         try:
             return await self._rasa.send(f"client-{client_id}", text, {"client": profile})
@@ -459,7 +476,12 @@ class Gateway:
         return outgoing
 
     def _safety_messages(self, level: str, language: str) -> list[Outgoing]:
-        texts = safety_reply(level, language, resources=self._settings.crisis_resources)
+        texts = safety_reply(
+            level,
+            language,
+            resources=self._settings.crisis_resources_for(language),
+            emergency_number=self._settings.emergency_number,
+        )
         return [Outgoing(text) for text in texts]
 
     async def _send(

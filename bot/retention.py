@@ -3,6 +3,10 @@
 Covers the gateway's messages, the words copied into queued worker alerts, and Rasa's tracker
 events (which hold the raw text too; Rasa only loads the current session, so old events are
 deleted rather than rewritten). Any anonymiser with `anonymise(text) -> str` will do.
+
+The same daily run prunes the Telegram update ids kept so a redelivered update is handled once
+(`telegram_updates`): Telegram keeps an undelivered update for at most 24 hours, so an id older
+than `TELEGRAM_UPDATE_DAYS` can never come again.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import AlertOutbox, Message, utcnow
+from bot.models import AlertOutbox, Message, TelegramUpdate, utcnow
 from bot.rasa_tracker import RasaTrackerStore
 
 BATCH = 500
+# Well past the 24 hours Telegram keeps an update it could not deliver.
+TELEGRAM_UPDATE_DAYS = 7
 
 
 class TextAnonymiser(Protocol):
@@ -31,6 +37,7 @@ class RetentionReport:
     alerts: int
     tracker_events: int
     dry_run: bool
+    telegram_updates: int = 0
 
 
 def apply_retention(
@@ -45,6 +52,7 @@ def apply_retention(
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=days)
     old_messages = (Message.created_at < cutoff) & Message.anonymised_at.is_(None)
+    old_updates = TelegramUpdate.received_at < now - dt.timedelta(days=TELEGRAM_UPDATE_DAYS)
     if dry_run:
         with sessions.begin() as session:
             messages = session.scalar(select(func.count()).where(old_messages)) or 0
@@ -54,8 +62,9 @@ def apply_retention(
                 )
                 if isinstance(payload.get("message_text"), str) and not payload.get("anonymised")
             )
+            updates = session.scalar(select(func.count()).where(old_updates)) or 0
         events = tracker.count_before(cutoff.timestamp()) if tracker else 0
-        return RetentionReport(cutoff, int(messages), alerts, events, True)
+        return RetentionReport(cutoff, int(messages), alerts, events, True, int(updates))
 
     messages = 0
     while True:
@@ -78,5 +87,7 @@ def apply_retention(
                     "anonymised": True,
                 }
                 alerts += 1
+    with sessions.begin() as session:
+        updates = session.execute(delete(TelegramUpdate).where(old_updates)).rowcount
     events = tracker.delete_before(cutoff.timestamp()) if tracker else 0
-    return RetentionReport(cutoff, messages, alerts, events, False)
+    return RetentionReport(cutoff, messages, alerts, events, False, updates)

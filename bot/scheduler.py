@@ -110,8 +110,11 @@ class Scheduler:
             tracker=self._controls.tracker,
             now=now,
         )
-        log.info("retention: %d messages, %d alerts anonymised, %d tracker events removed",
-                 report.messages, report.alerts, report.tracker_events)
+        log.info(
+            "retention: %d messages, %d alerts anonymised, %d tracker events and %d Telegram "
+            "update ids removed",
+            report.messages, report.alerts, report.tracker_events, report.telegram_updates,
+        )
         return report
 
     async def send_due(self, now: dt.datetime) -> tuple[int, int]:

@@ -80,6 +80,11 @@ class Settings:
     program_name: str = "your program"
     # None: the default resources in bot/safety/replies.yml, in the client's language.
     crisis_resources: str | None = None
+    # The same resources worded in Spanish; None: crisis_resources as it is, if set.
+    crisis_resources_es: str | None = None
+    # The number an emergency safety reply names first. None: 911 with the default resources,
+    # "your local emergency number" when crisis_resources is set.
+    emergency_number: str | None = None
     telegram_token: str | None = field(default=None, repr=False)
     max_message_chars: int = 4000
     # A message after this long a silence starts a new check-in (and a new dialogue session).
@@ -144,6 +149,13 @@ class Settings:
             if not ok:
                 raise SettingsError(f"{name} must be {expected}")
 
+    def crisis_resources_for(self, language: str | None) -> str | None:
+        """The program's crisis resources for a client writing in `language`; None when the
+        program has set none (bot.safety.screen.crisis_resources then gives the defaults)."""
+        if language == "es":
+            return self.crisis_resources_es or self.crisis_resources
+        return self.crisis_resources
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
@@ -159,6 +171,8 @@ class Settings:
             port=_int(env, "COMPANION_PORT", defaults.port),
             program_name=env.get("PROGRAM_NAME") or defaults.program_name,
             crisis_resources=env.get("CRISIS_RESOURCES") or None,
+            crisis_resources_es=env.get("CRISIS_RESOURCES_ES") or None,
+            emergency_number=env.get("EMERGENCY_NUMBER") or None,
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", defaults.max_message_chars),
             checkin_gap_minutes=_float(env, "CHECKIN_GAP_MINUTES", defaults.checkin_gap_minutes),

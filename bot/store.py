@@ -320,10 +320,25 @@ class Store(ClientTermsStore):
         cues: list[str],
         source: str,
     ) -> int:
-        """Open an escalation and, in the same transaction, queue the worker's alert."""
+        """Open an escalation and, in the same transaction, queue the worker's alert.
+
+        Once per message and source: a resend of a message whose first delivery was escalated
+        but never answered (a gateway died in between) returns the escalation already recorded,
+        with no second escalation and no second alert."""
         if level not in LEVELS or level == "none":
             raise ValueError(f"not an escalation level: {level!r}")
         with self._sessions.begin() as session:
+            # The client's row is locked first (PostgreSQL; SQLite has one writer anyway), so two
+            # gateways answering the same resend cannot both find nothing and both record.
+            session.get_one(Client, client_id, with_for_update=True)
+            existing = session.scalar(
+                select(Escalation.id)
+                .where(Escalation.message_id == message.id, Escalation.source == source)
+                .order_by(Escalation.id)
+                .limit(1)
+            )
+            if existing is not None:
+                return existing
             escalation = Escalation(
                 client_id=client_id,
                 message_id=message.id,

@@ -1,5 +1,5 @@
 """`companion retention [--dry-run]`: replace raw message text older than RETENTION_DAYS by its
-anonymised form (the gateway also runs this daily)."""
+anonymised form and prune old Telegram update ids (the gateway also runs this daily)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import argparse
 from bot.anonymise import shared_anonymiser
 from bot.db import make_engine, make_sessionmaker
 from bot.rasa_tracker import RasaTrackerStore
-from bot.retention import TextAnonymiser, apply_retention
+from bot.retention import TELEGRAM_UPDATE_DAYS, TextAnonymiser, apply_retention
 from bot.settings import Settings
 
 
@@ -40,6 +40,7 @@ def run(args: argparse.Namespace, anonymiser: TextAnonymiser | None = None) -> i
     print(
         f"older than {report.cutoff:%Y-%m-%d %H:%M} UTC: {verb} {report.messages} messages and "
         f"{report.alerts} alert texts; {'would remove' if report.dry_run else 'removed'} "
-        f"{report.tracker_events} Rasa tracker events"
+        f"{report.tracker_events} Rasa tracker events and {report.telegram_updates} Telegram "
+        f"update ids older than {TELEGRAM_UPDATE_DAYS} days"
     )
     return 0

@@ -626,17 +626,36 @@ def _replies() -> dict[str, Any]:
     return yaml.safe_load(REPLIES_PATH.read_text(encoding="utf-8"))
 
 
-def safety_reply(level: str, language: str = "en", resources: str | None = None) -> list[str]:
+def crisis_resources(language: str = "en", resources: str | None = None) -> str:
+    """The crisis resources to give a client in `language`: the program's `resources` (already
+    chosen for the language, see `Settings.crisis_resources_for`), or the defaults in
+    replies.yml. Every client-facing text that names crisis resources takes them from here."""
+    return resources or _wording(language)["default_resources"].strip()
+
+
+def _wording(language: str) -> dict[str, Any]:
+    languages = _replies()["languages"]
+    return languages[language if language in languages else "en"]
+
+
+def safety_reply(
+    level: str,
+    language: str = "en",
+    resources: str | None = None,
+    emergency_number: str | None = None,
+) -> list[str]:
     """The program's words for a client at `level`, in their language, one message per item.
-    `resources` is the program's crisis resources text; None means the defaults in replies.yml."""
+    `resources` is the program's crisis resources text; None means the defaults in replies.yml.
+    `emergency_number` is the program's (EMERGENCY_NUMBER); without it a program with its own
+    resources is not told the US number but "your local emergency number"."""
     if level not in LEVELS or level == "none":
         raise ValueError(f"no safety reply for level {level!r}")
-    texts = _replies()
-    language = language if language in texts["languages"] else "en"
-    wording = texts["languages"][language]
+    wording = _wording(language)
+    if emergency_number is None:
+        emergency_number = wording["local_emergency_number" if resources else "emergency_number"]
     fills = {
-        "{resources}": resources or wording["default_resources"],
-        "{emergency_number}": wording["emergency_number"],
+        "{resources}": crisis_resources(language, resources),
+        "{emergency_number}": emergency_number,
     }
     lines = []
     for line in wording[level]:

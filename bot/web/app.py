@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import ipaddress
 import json
 import logging
@@ -73,6 +74,27 @@ def _is_loopback(address: str) -> bool:
         return False
 
 
+# The line of widget.js the gateway fills with the program's crisis resources.
+WIDGET_RESOURCES = "var PROGRAM_RESOURCES = null;"
+
+
+def demo_html(gateway: Gateway) -> str:
+    """The demo page, naming the program's crisis resources (the widget's words are English)."""
+    page = (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
+    return page.replace("{resources}", html.escape(gateway.crisis_resources("en")))
+
+
+def widget_js(gateway: Gateway) -> str:
+    """The widget, told the program's crisis resources when it has its own; without them its
+    footer links the US defaults."""
+    script = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
+    resources = gateway.settings.crisis_resources_for("en")
+    if resources is None:
+        return script
+    # json.dumps escapes every non-ASCII character, U+2028 and U+2029 included.
+    return script.replace(WIDGET_RESOURCES, f"var PROGRAM_RESOURCES = {json.dumps(resources)};", 1)
+
+
 def create_app(
     gateway: Gateway,
     hub: Hub,
@@ -81,11 +103,13 @@ def create_app(
     limiter: RateLimiter | None = None,
     session_limiter: RateLimiter | None = None,
 ) -> Starlette:
+    demo, widget = demo_html(gateway), widget_js(gateway)
+
     async def demo_page(request: Request) -> Response:
-        return FileResponse(STATIC_DIR / "demo.html", media_type="text/html")
+        return Response(demo, media_type="text/html")
 
     async def widget_script(request: Request) -> Response:
-        return FileResponse(STATIC_DIR / "widget.js", media_type="text/javascript")
+        return Response(widget, media_type="text/javascript")
 
     async def widget_style(request: Request) -> Response:
         return FileResponse(STATIC_DIR / "widget.css", media_type="text/css")

@@ -14,15 +14,16 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from bot.gateway import load_texts
+from bot.gateway import gateway_text, load_texts
 from bot.models import Message
+from bot.settings import Settings
 from bot.stack import MODEL_PATH, Stack, free_port
 from tests.e2e.fault_chat import Chat
 from tests.services import PostgresDatabase, RedisTarget
 
 pytestmark = pytest.mark.e2e
 CLIENTS = 4
-MOMENT = load_texts()["rasa_unavailable"]
+MOMENT = gateway_text(load_texts(), "rasa_unavailable", "en", Settings())
 
 
 @pytest.fixture(scope="module")

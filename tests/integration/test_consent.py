@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from bot.consent import load_wording
-from bot.gateway import load_texts
 from bot.models import AlertOutbox, Client, ConsentRecord, Escalation, Message
 from tests.integration.test_gateway import Harness, default_replies, scripted_rasa
 from tests.support.consent import agree_for
@@ -184,7 +183,7 @@ async def test_the_language_is_detected_and_passed_and_gateway_texts_follow_it(
     harness.mid_checkin()
     await harness.say("Me siento muy cansada esta semana")
     assert calls[-1]["metadata"]["client"]["language"] == "es"
-    assert await harness.say("y " + "mucho " * 20) == [load_texts()["es"]["message_too_long"]]
+    assert await harness.say("y " + "mucho " * 20) == [harness.gateway.text("message_too_long", "es")]
     assert await harness.say("english") == ["Okay, I'll write in English."]
     await harness.say("Me siento muy cansada")
     assert calls[-1]["metadata"]["client"]["language"] == "en"  # chosen, so it holds
@@ -197,7 +196,7 @@ async def test_spanish_safety_reply_and_rasa_down_text(tmp_path: Path) -> None:
     harness = Harness(tmp_path, httpx.MockTransport(refuse))
     harness.mid_checkin()
     assert await harness.say("español") == ["De acuerdo, te escribiré en español."]
-    assert await harness.say("ok") == [load_texts()["es"]["rasa_unavailable"]]
+    assert await harness.say("ok") == [harness.gateway.text("rasa_unavailable", "es")]
     replies = await harness.say("I want to die")
     assert replies[0].startswith("Gracias por contármelo")
 

@@ -14,11 +14,11 @@ from sqlalchemy import Engine, select
 
 from actions.values import ValueDetector
 from bot.db import make_engine, make_sessionmaker, migrate
-from bot.gateway import Gateway, load_texts
+from bot.gateway import Gateway
 from bot.hub import Hub
 from bot.models import AlertOutbox, CheckIn, ClientValue, Escalation, Message
 from bot.rasa_client import RasaClient
-from bot.safety.screen import SafetyScreen
+from bot.safety.screen import SafetyScreen, safety_reply
 from bot.settings import Settings
 from bot.store import Store
 from tests.support.consent import agree_for
@@ -159,7 +159,7 @@ async def test_rasa_down_still_gets_a_kind_reply_and_the_message_is_kept(databas
 
     harness = Harness(database_url, httpx.MockTransport(refuse))
     replies = await harness.say("my worker never called back")
-    assert replies == [load_texts()["rasa_unavailable"]]
+    assert replies == [harness.gateway.text("rasa_unavailable")]
     assert harness.rows(Message)[0].text == "my worker never called back"
 
 
@@ -173,7 +173,7 @@ async def test_rasa_slow_is_cut_off_by_the_timeout(database_url: str) -> None:
     async def timed() -> list[str]:
         return await asyncio.wait_for(harness.say("hello?"), timeout=3)
 
-    assert await timed() == [load_texts()["rasa_unavailable"]]
+    assert await timed() == [harness.gateway.text("rasa_unavailable")]
 
 
 async def test_a_risk_message_is_answered_safely_and_escalated_without_rasa(
@@ -199,6 +199,52 @@ async def test_risk_is_escalated_even_when_rasa_is_down(database_url: str) -> No
     assert any("911" in text for text in replies)
     [escalation] = harness.rows(Escalation)
     assert escalation.level == "emergency"
+
+
+def test_an_escalation_is_recorded_once_per_message_and_source(harness: Harness) -> None:
+    store = harness.gateway.store
+    message, _ = store.store_inbound(harness.client_id, "I want to die", "web", "m-1")
+    other, _ = store.store_inbound(harness.client_id, "I want to die", "web", "m-2")
+
+    def record(about, source: str) -> int:
+        return store.record_escalation(
+            client_id=harness.client_id, message=about, level="urgent", cues=["suicidal_desire"],
+            source=source,
+        )
+
+    first = record(message, "screen")
+    assert record(message, "screen") == first
+    by_dialogue = record(message, "dialogue")
+    for_other = record(other, "screen")
+    assert len({first, by_dialogue, for_other}) == 3
+    escalations = harness.rows(Escalation)
+    assert [(e.message_id, e.source) for e in escalations] == [
+        (message.id, "screen"), (message.id, "dialogue"), (other.id, "screen")
+    ]
+    assert [a.escalation_id for a in harness.rows(AlertOutbox)] == [e.id for e in escalations]
+
+
+async def test_a_resend_after_a_gateway_died_mid_escalation_is_not_escalated_twice(
+    harness: Harness,
+) -> None:
+    text = "I want to kill myself"
+    # The first gateway stored the message and committed its escalation and alert, then died
+    # before answering: nothing outbound, the message unanswered.
+    inbound, _ = harness.gateway.store.store_inbound(harness.client_id, text, "web", "m-1")
+    assessment = SafetyScreen().assess(text, [])
+    harness.gateway.store.record_escalation(
+        client_id=harness.client_id, message=inbound, level=assessment.level,
+        cues=list(assessment.cues), source="screen",
+    )
+    assert not harness.gateway.store.is_answered(inbound.id)
+
+    replies = await harness.say(text, client_msg_id="m-1")
+    assert replies == safety_reply(assessment.level, assessment.language)
+    [escalation] = harness.rows(Escalation)
+    [alert] = harness.rows(AlertOutbox)
+    assert alert.escalation_id == escalation.id and escalation.message_id == inbound.id
+    assert await harness.say(text, client_msg_id="m-1") == []  # answered now: not again
+    assert len(harness.rows(Escalation)) == 1 and len(harness.rows(AlertOutbox)) == 1
 
 
 async def test_im_fine_after_a_risk_cue_still_reaches_the_worker(harness: Harness) -> None:
@@ -271,7 +317,7 @@ async def test_an_oversized_message_is_kept_and_answered_kindly(
     harness = Harness(database_url, scripted_rasa(default_replies, calls), max_message_chars=50)
     harness.mid_checkin()
     long_text = "word " * 40
-    assert await harness.say(long_text) == [load_texts()["message_too_long"]]
+    assert await harness.say(long_text) == [harness.gateway.text("message_too_long")]
     assert harness.rows(Message)[0].text == long_text.strip()
     assert calls == []
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 
-from bot.gateway import load_texts
 from bot.models import AlertOutbox, Escalation, Message
 from bot.safety.screen import safety_reply
 from tests.integration.test_gateway import Harness, default_replies, scripted_rasa
@@ -54,7 +53,7 @@ async def test_rasa_down_a_means_after_the_cue_is_an_emergency_and_a_no_still_re
         assert emergency == safety_reply("emergency")
         assert "911" in emergency[0]
         answer = await harness.say("no")
-        assert answer == [load_texts()["rasa_unavailable"]]
+        assert answer == [harness.gateway.text("rasa_unavailable")]
         assert [e.level for e in harness.rows(Escalation)] == ["urgent", "emergency"]
         kinds = [(row.kind, row.payload["message_text"]) for row in harness.rows(AlertOutbox)]
         assert kinds == [

@@ -8,10 +8,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.__main__ import main
 from bot.anonymise import shared_anonymiser
-from bot.models import AlertOutbox, CheckIn, Message, Mood
+from bot.casework import CaseStore
+from bot.db import make_engine, make_sessionmaker
+from bot.models import AlertOutbox, CheckIn, Message, Mood, TelegramUpdate
 from bot.mood import mood_trend, weekly_mood_averages
 from bot.retention import apply_retention
 from tests.integration.clocked import MONDAY, Clock, Clocked, tracker_count, write_tracker_events
@@ -137,6 +140,39 @@ async def test_retention_anonymises_old_text_and_leaves_recent_text(gw: Clocked)
     assert (again.messages, again.alerts, again.tracker_events) == (0, 0, 0)
 
 
+def received(sessions, ages: dict[int, float], now: dt.datetime) -> None:
+    """Telegram update ids taken `ages[id]` days before `now`."""
+    casework = CaseStore(sessions)
+    for update_id in ages:
+        assert casework.take_update(update_id)
+    with sessions.begin() as session:
+        for update_id, days in ages.items():
+            session.get_one(TelegramUpdate, update_id).received_at = now - dt.timedelta(days=days)
+
+
+def update_ids(sessions) -> list[int]:
+    with sessions.begin() as session:
+        return sorted(session.scalars(select(TelegramUpdate.update_id)).all())
+
+
+def test_retention_prunes_telegram_update_ids_older_than_a_week(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        now = dt.datetime.now(UTC)
+        received(sessions, {101: 8, 102: 30, 103: 6.9, 104: 0}, now)
+        dry = apply_retention(sessions, shared_anonymiser(), days=180, now=now, dry_run=True)
+        assert dry.telegram_updates == 2 and update_ids(sessions) == [101, 102, 103, 104]
+        # A short RETENTION_DAYS does not shorten the window: ids younger than a week stay.
+        report = apply_retention(sessions, shared_anonymiser(), days=1, now=now)
+        assert report.telegram_updates == 2
+        assert update_ids(sessions) == [103, 104]
+        assert not CaseStore(sessions).take_update(103)  # still handled once
+        assert apply_retention(sessions, shared_anonymiser(), days=180, now=now).telegram_updates == 0
+    finally:
+        engine.dispose()
+
+
 async def test_the_retention_command_takes_the_anonymiser_and_a_dry_run(
     gw: Clocked, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -144,11 +180,15 @@ async def test_the_retention_command_takes_the_anonymiser_and_a_dry_run(
     age(gw, Message, 365)
     monkeypatch.setenv("DATABASE_URL", gw.settings.database_url)
     monkeypatch.setenv("RASA_TRACKER_URL", gw.settings.rasa_tracker_url)
+    received(gw.sessions, {7: 10}, dt.datetime.now(UTC))
     assert main(["retention", "--dry-run"]) == 0
-    assert "would anonymise" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "would anonymise" in out and "would remove 0 Rasa tracker events and 1 Telegram" in out
     assert "sam@example.com" in gw.rows(Message)[0].text
     assert main(["retention"]) == 0
+    assert "removed 0 Rasa tracker events and 1 Telegram update ids" in capsys.readouterr().out
     assert gw.rows(Message)[0].text == "write to me at [EMAIL]"
+    assert update_ids(gw.sessions) == []
 
 
 async def test_the_daily_retention_run_is_claimed_by_one_gateway(tmp_path: Path) -> None:
@@ -158,9 +198,11 @@ async def test_the_daily_retention_run_is_claimed_by_one_gateway(tmp_path: Path)
     try:
         await first.say("call me on 555-201-3344")
         age(first, Message, 400)
+        received(first.sessions, {1: 8, 2: 1}, clock.now)
         ticks = await asyncio.gather(first.scheduler.tick(), second.scheduler.tick())
         ran = [t.retention for t in ticks if t.retention is not None]
         assert len(ran) == 1 and ran[0].messages >= 1
+        assert ran[0].telegram_updates == 1 and update_ids(first.sessions) == [2]
         assert first.rows(Message)[0].text == "call me on [PHONE]"
         clock.advance(hours=23)
         assert all(t.retention is None for t in [await first.scheduler.tick(), await second.scheduler.tick()])

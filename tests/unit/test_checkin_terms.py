@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
+import yaml
 from rasa_sdk.events import SlotSet
 
 from actions.checkin import (
@@ -35,6 +37,30 @@ def test_the_language_slot_follows_the_profile(dispatcher, domain) -> None:
     assert ActionSetLanguage().run(dispatcher, same, domain) == []
     unknown = make_tracker("hi", "greet", metadata={"client": {"language": "fr"}})
     assert ActionSetLanguage().run(dispatcher, unknown, domain) == [SlotSet("language", "en")]
+
+
+def test_the_crisis_resources_slot_follows_the_profile(dispatcher, domain) -> None:
+    profile = {"language": "es", "crisis_resources": "Llama al 116 123 (Samaritans)."}
+    tracker = make_tracker("para ya", "request_stop", metadata={"client": profile})
+    assert ActionSetLanguage().run(dispatcher, tracker, domain) == [
+        SlotSet("language", "es"), SlotSet("crisis_resources", "Llama al 116 123 (Samaritans)."),
+    ]
+    same = make_tracker("para ya", "request_stop", metadata={"client": profile},
+                        slots={"language": "es", "crisis_resources": profile["crisis_resources"]})
+    assert ActionSetLanguage().run(dispatcher, same, domain) == []
+    without = make_tracker("hi", "greet", metadata={"client": {"language": "en"}})
+    assert ActionSetLanguage().run(dispatcher, without, domain) == [SlotSet("language", "en")]
+
+
+def test_no_domain_response_names_crisis_numbers_itself() -> None:
+    """The domain's responses take resources from the slot the gateway fills: a program outside
+    the US is never given the US numbers by the dialogue engine either."""
+    domain = yaml.safe_load((Path(__file__).parents[2] / "domain.yml").read_text(encoding="utf-8"))
+    texts = [v["text"] for variations in domain["responses"].values() for v in variations if "text" in v]
+    assert [t for t in texts if "988" in t or "911" in t or "741741" in t] == []
+    stop = [v["text"] for v in domain["responses"]["utter_stop_ack"]]
+    assert len(stop) == 2 and all("{crisis_resources}" in t for t in stop)
+    assert "crisis_resources" in domain["slots"]
 
 
 def test_after_the_gateways_consent_notice_the_first_checkin_just_opens(dispatcher, domain) -> None:

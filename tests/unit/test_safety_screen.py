@@ -513,9 +513,20 @@ def test_safety_replies_exist_for_every_level_and_language(level: str, language:
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_emergency_reply_puts_the_emergency_number_first(language: str) -> None:
-    lines = safety_reply("emergency", language, resources="Call the Harbor line: 555-0100.")
+    lines = safety_reply("emergency", language)
     assert "911" in lines[0]
-    assert not any("911" in line for line in lines[1:])
+    lines = safety_reply(
+        "emergency", language, resources="Call the Harbor line: 555-0100.", emergency_number="999"
+    )
+    assert "999" in lines[0]
+    assert not any("999" in line for line in lines[1:])
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_program_resources_without_a_number_never_name_the_us_one(language: str) -> None:
+    lines = safety_reply("emergency", language, resources="Call 116 123 (Samaritans).")
+    assert "emergenc" in lines[0]
+    assert not any("911" in line or "988" in line for line in lines)
 
 
 @pytest.mark.parametrize("level", ["urgent", "emergency"])

@@ -24,6 +24,9 @@
   var UNKNOWN_TOKEN = 4401;
   var TYPING_TIMEOUT_MS = 60000;
   var SLOW_SEND_MS = 2000;
+  // The program's crisis resources (CRISIS_RESOURCES), written in by the gateway when it serves
+  // this file; null: the footer links the US defaults.
+  var PROGRAM_RESOURCES = null;
 
   var SENDER_PREFIX = {
     companion: "Companion:",
@@ -266,14 +269,18 @@
     panel.appendChild(form);
 
     var footer = el("p", "cw-footer");
-    footer.appendChild(document.createTextNode("Not an emergency service. In danger? "));
-    var call911 = el("a", null, "Call 911");
-    call911.href = "tel:911";
-    footer.appendChild(call911);
-    footer.appendChild(document.createTextNode(" \u00b7 "));
-    var call988 = el("a", null, "Call or text 988");
-    call988.href = "tel:988";
-    footer.appendChild(call988);
+    if (typeof PROGRAM_RESOURCES === "string") {
+      footer.appendChild(document.createTextNode("Not an emergency service. " + PROGRAM_RESOURCES));
+    } else {
+      footer.appendChild(document.createTextNode("Not an emergency service. In danger? "));
+      var call911 = el("a", null, "Call 911");
+      call911.href = "tel:911";
+      footer.appendChild(call911);
+      footer.appendChild(document.createTextNode(" \u00b7 "));
+      var call988 = el("a", null, "Call or text 988");
+      call988.href = "tel:988";
+      footer.appendChild(call988);
+    }
     panel.appendChild(footer);
 
     ui = {
