@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
+import re
 import secrets
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from bot.staff.charts import bar_chart
 from bot.staff.queries import ESCALATION_STATUSES, LEVEL_ORDER, Filters, Review
 
 HERE = Path(__file__).parent
+ROW_ID = re.compile(r"[0-9]{1,18}")
 COOKIE = "companion_staff"
 
 
@@ -67,7 +69,8 @@ def create_staff_app(
         expected = request.session.get("csrf", "")
         if not expected or not hmac.compare_digest(sent, expected):
             return None
-        return {key: str(value) for key, value in form.items()}
+        # A NUL is never meant in a form, and PostgreSQL text cannot hold one.
+        return {key: str(value).replace("\x00", "") for key, value in form.items()}
 
     async def current(request: Request) -> SignedIn | None:
         user_id = request.session.get("user_id")
@@ -224,6 +227,8 @@ def create_staff_app(
                 return Response("CSRF token missing or wrong", status_code=403)
             worker = form.get("worker_id", "").strip()
             try:
+                if worker and ROW_ID.fullmatch(worker) is None:
+                    raise UserError("the worker id is a number, as `companion worker list` shows")
                 if form.get("remove"):
                     if form["remove"] == user.username:
                         raise UserError("you cannot remove yourself")

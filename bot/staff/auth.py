@@ -44,6 +44,8 @@ def add_user(
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     if not username or len(username) > 64:
         raise UserError("a username has 1 to 64 characters")
+    if not username.isprintable() or username != username.strip():
+        raise UserError("a username has no control characters and no spaces at its ends")
     if len(password) < 10:
         raise UserError("a password has at least 10 characters")
     if role == "worker" and worker_id is None:
@@ -90,6 +92,7 @@ class Authenticator:
         self._clock = clock
 
     def throttled(self, username: str, ip: str) -> bool:
+        username, ip = username[:64], ip[:64]  # as failures are recorded
         since = self._clock() - self._window
         with self._sessions.begin() as session:
             by_user = session.scalar(
