@@ -86,6 +86,15 @@ class ClientControls:
         """The companion's answer when the message is one of the client's controls, else None."""
         return await asyncio.to_thread(self._handle, client_id, inbound)
 
+    async def record_stop(self, client_id: int) -> None:
+        """No reminders or openings until the client writes again."""
+        await asyncio.to_thread(self._stop, client_id)
+
+    def _stop(self, client_id: int) -> None:
+        # Stamped with the real time, like `last_seen_at` that ends it.
+        self.leaving.stop(client_id)
+        self.reminders.stop(client_id)
+
     async def is_stopped(self, client_id: int) -> bool:
         return await asyncio.to_thread(self._is_stopped, client_id)
 
@@ -152,9 +161,7 @@ class ClientControls:
 
         language = stop_language(text)
         if language:
-            # Stamped with the real time, like `last_seen_at` that ends it.
-            self.leaving.stop(client_id)
-            self.reminders.stop(client_id)
+            self._stop(client_id)
             return [Outgoing(self.text("stop_ack", language))]
 
         if text == ACCEPT_REMINDER or (ACCEPT_REMINDER in payloads and yes_no == "yes"):

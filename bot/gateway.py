@@ -427,6 +427,9 @@ class Gateway:
             signal = reply.signal or {}
             if signal.get("signal") == "value_recalled" and isinstance(signal.get("value"), str):
                 await asyncio.to_thread(self._store.mark_value_recalled, client_id, signal["value"])
+            elif signal.get("signal") == "stop":
+                # A way of saying stop that only the dialogue model recognised: kept all the same.
+                await self._controls.record_stop(client_id)
 
     async def _ask_rasa(self, client_id: int, text: str) -> list[BotReply] | None:
         profile = await asyncio.to_thread(self._store.profile, client_id)

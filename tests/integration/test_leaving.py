@@ -11,6 +11,7 @@ import pytest
 from bot.__main__ import main
 from bot.models import AlertOutbox, CheckIn, Client, ClientValue, Escalation, Message, Mood, Reminder
 from tests.integration.clocked import MONDAY, Clocked, tracker_count, write_tracker_events
+from tests.integration.test_gateway import default_replies
 
 
 @pytest.fixture
@@ -39,6 +40,26 @@ async def test_stop_is_confirmed_kindly_and_holds_until_the_client_writes_again(
 @pytest.mark.parametrize(("text", "language"), [("para", "es"), ("basta", "es"), ("stop messages", "en")])
 async def test_stop_in_either_language(gw: Clocked, text: str, language: str) -> None:
     assert await gw.say(text) == [gw.text("stop_ack", language)]
+
+
+def stop_heard_by_rasa(body: dict) -> list[dict]:
+    """Rasa's `request_stop` answer, as domain.yml's `utter_stop_ack` sends it."""
+    if body["message"] == "please leave me be for a while":
+        return [{"text": "Okay. I'll stop here.", "custom": {"companion": {"signal": "stop"}}}]
+    return default_replies(body)
+
+
+async def test_a_stop_only_the_dialogue_model_heard_is_recorded_too(tmp_path: Path) -> None:
+    gw = Clocked(tmp_path, replies=stop_heard_by_rasa)
+    try:
+        await gw.say("hello")
+        await gw.say("remind me every Monday at 6pm")
+        assert await gw.say("please leave me be for a while") == ["Okay. I'll stop here."]
+        assert gw.rows(Client)[0].stopped_at is not None
+        assert [r.status for r in gw.rows(Reminder)] == ["stopped"]
+        assert await gw.gateway.open_checkin(gw.client_id, "web") == []
+    finally:
+        gw.close()
 
 
 async def test_a_sentence_with_stop_in_it_is_not_a_stop(gw: Clocked) -> None:
