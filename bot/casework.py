@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,10 @@ from bot.models import (
     utcnow,
 )
 
+# How long a gateway holds a Telegram update it is handling; one that dies frees it after this.
+UPDATE_LEASE = dt.timedelta(seconds=60)
+# How long an update kept on arrival may wait for its handling before another gateway takes it.
+UPDATE_SETTLE = dt.timedelta(seconds=10)
 
 @dataclass(frozen=True)
 class WorkerInfo:
@@ -195,14 +199,82 @@ class CaseStore:
             return escalation.client_id if escalation else None
 
     # --- Telegram updates --------------------------------------------------------------------
-    def take_update(self, update_id: int) -> bool:
-        """True the first time an update id is seen, by any gateway."""
+    def keep_update(self, update_id: int, payload: dict[str, Any]) -> None:
+        """Keep an update as it arrives, before Telegram is told it was received."""
         try:
             with self._sessions.begin() as session:
-                session.add(TelegramUpdate(update_id=update_id))
+                session.add(TelegramUpdate(update_id=update_id, payload=payload))
+        except IntegrityError:
+            pass  # a redelivery: the update is kept already
+
+    def take_update(
+        self,
+        update_id: int,
+        payload: dict[str, Any] | None = None,
+        *,
+        lease: dt.timedelta = UPDATE_LEASE,
+        now: dt.datetime | None = None,
+    ) -> bool:
+        """Claim an update for handling: True if this gateway is to handle it (new, or kept but
+        not handled and not held by a living gateway), False for one handled or being handled."""
+        now = now or utcnow()
+        try:
+            with self._sessions.begin() as session:
+                session.add(
+                    TelegramUpdate(update_id=update_id, payload=payload, claimed_until=now + lease)
+                )
             return True
         except IntegrityError:
-            return False
+            pass
+        with self._sessions.begin() as session:
+            claimed = session.execute(
+                update(TelegramUpdate)
+                .where(
+                    TelegramUpdate.update_id == update_id,
+                    TelegramUpdate.handled_at.is_(None),
+                    or_(
+                        TelegramUpdate.claimed_until.is_(None),
+                        TelegramUpdate.claimed_until < now,
+                    ),
+                )
+                .values(claimed_until=now + lease)
+            )
+            return claimed.rowcount == 1
+
+    def finish_update(self, update_id: int, now: dt.datetime | None = None) -> None:
+        """Handled: the update's content is let go, its id kept to spot a redelivery."""
+        with self._sessions.begin() as session:
+            session.execute(
+                update(TelegramUpdate)
+                .where(TelegramUpdate.update_id == update_id)
+                .values(handled_at=now or utcnow(), payload=None, claimed_until=None)
+            )
+
+    def unhandled_updates(
+        self, now: dt.datetime | None = None, *, settle: dt.timedelta = UPDATE_SETTLE
+    ) -> list[dict[str, Any]]:
+        """Updates kept but not handled: never claimed `settle` after they came, or claimed by a
+        gateway whose lease ran out (it died). Oldest first."""
+        now = now or utcnow()
+        with self._sessions.begin() as session:
+            return list(
+                session.scalars(
+                    select(TelegramUpdate.payload)
+                    .where(
+                        TelegramUpdate.handled_at.is_(None),
+                        TelegramUpdate.payload.is_not(None),
+                        or_(
+                            and_(
+                                TelegramUpdate.claimed_until.is_(None),
+                                TelegramUpdate.received_at < now - settle,
+                            ),
+                            TelegramUpdate.claimed_until < now,
+                        ),
+                    )
+                    .order_by(TelegramUpdate.update_id)
+                    .limit(100)
+                )
+            )
 
     # --- handoffs ----------------------------------------------------------------------------
     def holder(self, client_id: int) -> WorkerInfo | None:

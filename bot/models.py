@@ -291,12 +291,18 @@ class Handoff(Base):
 
 
 class TelegramUpdate(Base):
-    """Telegram update ids already taken for processing: a redelivered update is handled once."""
+    """Telegram updates taken in: a redelivered update is handled once, and one kept but never
+    handled (its gateway died) is handled by the next gateway to look. The update itself is kept
+    only until it has been handled."""
 
     __tablename__ = "telegram_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A gateway handling it holds it until then; a lease that runs out frees it again.
+    claimed_until: Mapped[dt.datetime | None]
+    handled_at: Mapped[dt.datetime | None]
 
 
 class Reminder(Base):

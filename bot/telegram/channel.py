@@ -9,6 +9,7 @@ application's queue. Polling mode lets the updater fetch updates, for small inst
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -49,6 +50,8 @@ def _command_of(text: str) -> str:
 # A database row id in button data: ASCII digits that fit a 64-bit integer.
 ROW_ID = re.compile(r"[0-9]{1,18}")
 CALLBACK_DATA_BYTES = 64
+# How often a gateway looks for updates kept by a gateway that died before handling them.
+RECOVER_SECONDS = 15.0
 PRESSED_KEPT = 4096
 _PSEUDONYM = re.compile(re.escape(PREFIX) + r"[a-z2-7]{10}")
 
@@ -102,6 +105,7 @@ class TelegramChannel:
         )
         # Client messages whose buttons were pressed, (chat id, message id), oldest first.
         self._pressed: dict[tuple[int, int], None] = {}
+        self._recovery: asyncio.Task[None] | None = None
         gateway.add_delivery(CHANNEL, self.deliver)
         takeover.attach(self.sender)
         alerts.attach(self.sender)
@@ -127,9 +131,15 @@ class TelegramChannel:
         await app.start()
         if app.updater is not None:
             await app.updater.start_polling(poll_interval=0.0, allowed_updates=ALLOWED_UPDATES)
+        self._recovery = asyncio.create_task(self._recovering())
         log.info("telegram %s mode started", self._settings.telegram_mode)
 
     async def stop(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+            self._recovery = None
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
@@ -147,8 +157,36 @@ class TelegramChannel:
             update = Update.de_json(data, self.application.bot)
         except Exception:  # noqa: BLE001  (whatever is not an update is refused, not raised)
             return Response(status_code=400)
+        try:
+            # Kept before Telegram hears it arrived: if this gateway dies now, another handles it.
+            await asyncio.to_thread(self._casework.keep_update, update.update_id, data)
+        except Exception:  # noqa: BLE001  (not kept: Telegram delivers it again)
+            log.exception("telegram update %s could not be kept; Telegram will resend it",
+                          update.update_id)
+            return Response(status_code=503)
         await self.application.update_queue.put(update)
         return Response(status_code=200)
+
+    async def recover(self) -> int:
+        """Handle the updates kept but never handled (a gateway died with them); how many."""
+        payloads = await asyncio.to_thread(self._casework.unhandled_updates)
+        for payload in payloads:
+            try:
+                update = Update.de_json(payload, self.application.bot)
+            except Exception:  # noqa: BLE001
+                log.exception("a kept telegram update could not be read; dropped")
+                continue
+            log.warning("telegram update %s was never handled; handling it now", update.update_id)
+            await self.application.update_queue.put(update)
+        return len(payloads)
+
+    async def _recovering(self) -> None:
+        while True:
+            try:
+                await self.recover()
+            except Exception:  # noqa: BLE001  (the database may be away; look again later)
+                log.exception("could not look for unhandled telegram updates")
+            await asyncio.sleep(RECOVER_SECONDS)
 
     # --- delivery to clients ------------------------------------------------------------------
     async def deliver(self, client_id: int, messages: list[StoredMessage]) -> None:
@@ -184,13 +222,19 @@ class TelegramChannel:
         chat = update.effective_chat
         # Taken before any await: updates of one chat run in the order they arrived.
         async with self._chat_lock(chat.id if chat else 0):
-            if not await asyncio.to_thread(self._casework.take_update, update.update_id):
-                log.info("telegram update %s seen before; skipped", update.update_id)
+            taken = await asyncio.to_thread(
+                self._casework.take_update, update.update_id, update.to_dict()
+            )
+            if not taken:
+                log.info("telegram update %s handled or being handled; skipped", update.update_id)
                 return
             try:
                 await self._handle(update)
             except Exception:
                 log.exception("telegram update %s failed", update.update_id)
+            # Done with, even when it failed: a broken update must not come round for ever. A
+            # gateway that dies before this leaves it to be handled again after its lease.
+            await asyncio.to_thread(self._casework.finish_update, update.update_id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram error: %s", context.error, exc_info=context.error)

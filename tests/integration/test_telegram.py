@@ -4,6 +4,7 @@ by a scripted transport and a real SQLite database."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from bot.models import AlertDelivery, Client, ConsentRecord, Escalation, Message
+from bot.models import AlertDelivery, Client, ConsentRecord, Escalation, Message, TelegramUpdate
 from bot.stack import free_port
 from tests.integration.test_gateway import default_replies, scripted_rasa
 from tests.support.bot_api import (
@@ -402,6 +403,9 @@ async def test_webhook_mode_checks_the_secret_and_handles_a_redelivered_update_o
         assert await asyncio.wrap_future(api.push(text_update(CLIENT, "and more"))) == 200
         await api.wait_for(lambda: "It sounds like and more." in api.texts(CLIENT))
         assert api.texts(CLIENT).count("It sounds like hello there.") == 1
+        # Kept before the 200, let go once handled: only the id stays, to spot a redelivery.
+        kept = kept_update(tg, update["update_id"])
+        assert kept.handled_at is not None and kept.payload is None
 
         async with httpx.AsyncClient() as http:
             forged = await http.post(
@@ -415,6 +419,60 @@ async def test_webhook_mode_checks_the_secret_and_handles_a_redelivered_update_o
         await tg.stop()
         server.should_exit = True
         await serving
+
+
+def kept_update(tg: TelegramGateway, update_id: int) -> TelegramUpdate:
+    with tg.sessions() as session:
+        return session.get_one(TelegramUpdate, update_id)
+
+
+async def test_an_update_kept_by_a_gateway_that_died_is_handled_by_the_next(
+    tmp_path: Path, api: FakeBotApi, calls: list[dict]
+) -> None:
+    """The webhook kept a risk message and answered Telegram 200, then its gateway died before
+    handling it: the next gateway to start handles it, once."""
+    url = f"sqlite:///{tmp_path}/g.db"
+    first = TelegramGateway(url, api, scripted_rasa(default_replies, calls))
+    await first.agreed_client(CLIENT)
+    staff_team(first)
+    update = text_update(CLIENT, "I want to kill myself")
+    first.casework.keep_update(update["update_id"], update)
+    with first.sessions.begin() as session:  # kept a minute ago, never handled
+        session.get_one(TelegramUpdate, update["update_id"]).received_at -= dt.timedelta(minutes=1)
+
+    second = await TelegramGateway(url, api, scripted_rasa(default_replies, calls)).start()
+    try:
+        await api.wait_for(lambda: any("988" in text for text in api.texts(CLIENT)))
+        await api.wait_for(lambda: alert_to(second, WORKER))
+        assert [e.level for e in second.rows(Escalation)] == ["urgent"]
+        assert kept_update(second, update["update_id"]).payload is None
+        assert await second.channel.recover() == 0  # nothing left to handle
+        assert [e.level for e in second.rows(Escalation)] == ["urgent"]
+    finally:
+        await second.stop()
+
+
+async def test_an_update_a_gateway_died_handling_is_handled_again_after_its_lease(
+    tmp_path: Path, api: FakeBotApi, calls: list[dict]
+) -> None:
+    url = f"sqlite:///{tmp_path}/g.db"
+    first = TelegramGateway(url, api, scripted_rasa(default_replies, calls))
+    await first.agreed_client(CLIENT)
+    update = text_update(CLIENT, "my court date moved")
+    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    assert first.casework.take_update(update["update_id"], update, now=long_ago)
+    # Still held: a second claim inside the lease is refused.
+    assert not first.casework.take_update(update["update_id"], update, now=long_ago)
+
+    second = await TelegramGateway(url, api, scripted_rasa(default_replies, calls)).start()
+    try:
+        await api.wait_for(lambda: "It sounds like my court date moved." in api.texts(CLIENT))
+        await second.channel.recover()
+        await asyncio.sleep(0.2)
+        assert api.texts(CLIENT).count("It sounds like my court date moved.") == 1
+        assert kept_update(second, update["update_id"]).handled_at is not None
+    finally:
+        await second.stop()
 
 
 async def test_an_alert_written_before_a_restart_arrives_exactly_once(
