@@ -122,7 +122,8 @@ def create_staff_app(
         filters = Filters(
             since=_date(params.get("since")),
             until=_date(params.get("until")),
-            channel=params.get("channel") or None,
+            # A NUL is never a channel, and PostgreSQL text cannot hold one.
+            channel=params.get("channel", "").replace("\x00", "") or None,
             escalated=escalated,
         )
         rows = await asyncio.to_thread(review.conversations, user, filters)
