@@ -106,6 +106,9 @@ class TelegramChannel:
         # Client messages whose buttons were pressed, (chat id, message id), oldest first.
         self._pressed: dict[tuple[int, int], None] = {}
         self._recovery: asyncio.Task[None] | None = None
+        # Per client chat, the sending of the last message with buttons: typing instead of
+        # pressing answers it, so its buttons go.
+        self._with_buttons: dict[int, asyncio.Task[int]] = {}
         gateway.add_delivery(CHANNEL, self.deliver)
         takeover.attach(self.sender)
         alerts.attach(self.sender)
@@ -199,7 +202,10 @@ class TelegramChannel:
                 holder = await self._takeover.holder(client_id)
                 name = holder.name if holder else "Your case worker"
                 text = self._texts["worker_prefix"].format(name=name, text=text)
-            self.sender.post(chat_id, text, buttons=self._client_buttons(message.buttons))
+            buttons = self._client_buttons(message.buttons)
+            sent = self.sender.post(chat_id, text, buttons=buttons)
+            if buttons:
+                self._with_buttons[chat_id] = sent
 
     @staticmethod
     def _client_buttons(buttons: list[dict[str, str]] | None) -> Buttons | None:
@@ -255,6 +261,8 @@ class TelegramChannel:
             self._gateway.store.client_for, CHANNEL, str(message.chat.id)
         )
         assert client_id is not None
+        if update.message is not None and message.text:
+            await self._clear_buttons_typed_over(message.chat.id)
         if update.edited_message is not None:
             await self._note(client_id, self._texts["edited"])
         elif not message.text:
@@ -369,6 +377,22 @@ class TelegramChannel:
         await self._gateway.handle_client_message(
             client_id=client_id, channel=CHANNEL, text=payload, client_msg_id=f"tg-{update.update_id}"
         )
+
+    async def _clear_buttons_typed_over(self, chat_id: int) -> None:
+        """The client typed instead of pressing: the last buttons they were shown go."""
+        sent = self._with_buttons.pop(chat_id, None)
+        if sent is None:
+            return
+        try:
+            message_id = await sent
+            await self.sender.call(
+                lambda: self.application.bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=None
+                ),
+                "editMessageReplyMarkup",
+            )
+        except Exception as exc:  # noqa: BLE001  (stale buttons only look odd; they do no harm)
+            log.info("buttons typed over not removed: %s", exc)
 
     async def _clear_buttons(self, query: CallbackQuery) -> None:
         try:

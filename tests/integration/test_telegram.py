@@ -586,13 +586,18 @@ async def test_a_new_client_agrees_with_a_button_gives_a_name_and_checks_in(
 async def test_a_typed_yes_agrees_and_skip_moves_on_to_the_checkin(
     tg: TelegramGateway, calls: list[dict]
 ) -> None:
-    await first_contact(tg)
+    notice = await first_contact(tg)
     replies = await say(tg, "yes", count=2)
     assert replies[0] == "Thank you for letting me know."
     assert replies[1].startswith("What would you like me to call you?")
+    # Typed, not pressed: the notice's buttons go all the same.
+    await tg.api.wait_for(lambda: buttons_removed_from(tg, notice))
+    name_question = tg.api.sent(CLIENT)[-1]
+    assert buttons_of(name_question)
     assert await say(tg, "skip", count=3) == [
         "That's fine.", "NOTICE", "How are things going for you today?"
     ]
+    await tg.api.wait_for(lambda: buttons_removed_from(tg, name_question))
     assert tg.rows(Client)[0].consent == "given"
     assert [c["message"] for c in calls] == ["/session_start", "/start_checkin"]
 
