@@ -141,8 +141,10 @@ class ConsentFlow:
             ])
 
         inbound, is_new = self._store.store_inbound(client_id, "", channel, client_msg_id)
-        if not is_new:
+        if not is_new and self._store.is_answered(inbound.id):
             return ConsentTurn(inbound, False, [])
+        # New, or a resend whose first delivery was never answered (its gateway died): answered
+        # now. The escalation of a risk message is recorded once (Store.record_escalation).
         safety = self._safety_first(client_id, inbound, text, language)
         if safety is not None:
             return safety

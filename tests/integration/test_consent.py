@@ -10,6 +10,7 @@ import pytest
 
 from bot.consent import load_wording
 from bot.models import AlertOutbox, Client, ConsentRecord, Escalation, Message
+from bot.safety.screen import safety_reply
 from tests.integration.test_gateway import Harness, default_replies, scripted_rasa
 from tests.support.consent import agree_for
 
@@ -266,3 +267,27 @@ async def test_a_message_after_consent_is_stored_after_the_ones_still_waiting(
     await asyncio.gather(holder, *early, late)
     inbound = [m.text for m in newcomer.rows(Message) if m.direction == "in"]
     assert inbound == ["I agree", "skip", "my landlord called about the rent"]
+
+
+async def test_a_resend_before_consent_whose_answer_never_went_out_is_answered_once(
+    newcomer: Harness,
+) -> None:
+    """The first delivery of a risk message before consent was kept and escalated, then its
+    gateway died before answering; the resend gets the safe reply, with no second escalation."""
+    gateway = newcomer.gateway
+    await gateway.open_checkin(newcomer.client_id, "web")
+    gateway._consent.handle(newcomer.client_id, "web", "I want to kill myself", "m-risk")  # noqa: SLF001
+    assert len(newcomer.rows(Escalation)) == 1
+    replies = await gateway.handle_client_message(
+        client_id=newcomer.client_id, channel="web", text="I want to kill myself",
+        client_msg_id="m-risk",
+    )
+    assert [r.text for r in replies][:1] == [safety_reply("urgent")[0]]
+    assert len(newcomer.rows(Escalation)) == 1
+    assert len(newcomer.rows(AlertOutbox)) == 1
+    # Answered now: a further resend is not answered again.
+    again = await gateway.handle_client_message(
+        client_id=newcomer.client_id, channel="web", text="I want to kill myself",
+        client_msg_id="m-risk",
+    )
+    assert again == []
