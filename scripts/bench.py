@@ -171,17 +171,26 @@ def highest_rate_under(figures: dict, path: str) -> float | None:
     return max(ok) if ok else None
 
 
-async def measure_length(stack: Stack, turns: int) -> dict:
-    print(f"one {turns}-turn conversation: widget, then Rasa ...", flush=True)
-    widget = await long_conversation(WidgetConversation(stack.gateway_url), turns)
+# One conversation gives only six turns per window; a few, one after another, steady the p50.
+LENGTH_CONVERSATIONS = 3
+
+
+async def measure_length(stack: Stack, turns: int, conversations: int = LENGTH_CONVERSATIONS) -> dict:
+    print(f"{conversations} conversations of {turns} turns each: widget, then Rasa ...", flush=True)
+    widget: list[list[float]] = []
+    rasa: list[list[float]] = []
     async with httpx.AsyncClient(timeout=60) as http:
-        rasa = await long_conversation(RasaConversation(stack.rasa_url, http), turns)
+        for _ in range(conversations):
+            widget.append(await long_conversation(WidgetConversation(stack.gateway_url), turns))
+            rasa.append(await long_conversation(RasaConversation(stack.rasa_url, http), turns))
     figures = {}
-    for name, values in (("widget", widget), ("rasa", rasa)):
-        early, late = statistics.median(values[4:10]), statistics.median(values[54:60])
+    for name, runs in (("widget", widget), ("rasa", rasa)):
+        early = statistics.median([v for run in runs for v in run[4:10]])
+        late = statistics.median([v for run in runs for v in run[54:60]])
         figures[name] = {"turns_5_10_p50_ms": round(early * 1000, 1),
                          "turns_55_60_p50_ms": round(late * 1000, 1),
-                         "growth": round(late / early, 2)}
+                         "growth": round(late / early, 2),
+                         "conversations": conversations}
     return figures
 
 
