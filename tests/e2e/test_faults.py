@@ -19,7 +19,7 @@ from bot.models import Message
 from bot.settings import Settings
 from bot.stack import MODEL_PATH, Stack, free_port
 from tests.e2e.fault_chat import Chat
-from tests.services import PostgresDatabase, RedisTarget
+from tests.services import PostgresDatabase, RedisTarget, truncate_all
 
 pytestmark = pytest.mark.e2e
 CLIENTS = 4
@@ -34,6 +34,9 @@ def scaled(
 ) -> Iterator[Stack]:
     if not MODEL_PATH.exists():
         pytest.fail(f"no trained model at {MODEL_PATH}: `make test` trains it first")
+    # The run's database is shared with the integration tests: start from empty tables, so only
+    # this module's conversations are counted at the end.
+    truncate_all(postgres_database.url)
     workdir = tmp_path_factory.mktemp("scaled")
     stack = Stack(
         rasa_port=free_port(), action_port=free_port(), gateway_port=free_port(),

@@ -63,9 +63,12 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="module")
 def app(seeded: Seeded):  # type: ignore[no-untyped-def]
-    return build_app(Settings(
+    built = build_app(Settings(
         database_url=seeded.url, pseudonym_key="k", session_secret="s" * 32, login_max_failures=10_000
     ))
+    # Started and stopped once, so its database connections are closed before the database goes.
+    with TestClient(built):
+        yield built
 
 
 def signed_in(app, username: str) -> tuple[TestClient, str]:  # type: ignore[no-untyped-def]
