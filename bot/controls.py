@@ -24,7 +24,7 @@ from bot.mood import SKIP_PAYLOAD, MoodBook, mood_buttons, score_of
 from bot.rasa_tracker import RasaTrackerStore
 from bot.reminder_parser import Schedule, parse_reminder, say_schedule
 from bot.reminders import Plan, QuietHours, ReminderBook, aware, is_stopped
-from bot.safety.screen import crisis_resources
+from bot.safety.screen import program_crisis_resources
 from bot.settings import Settings
 from bot.store import Outgoing, Store, StoredMessage
 
@@ -78,7 +78,7 @@ class ClientControls:
     def text(self, key: str, language: str, **fields: object) -> str:
         """A text in `language`; {resources} is the program's crisis resources in it."""
         entry = self._texts[key]
-        resources = crisis_resources(language, self._settings.crisis_resources_for(language))
+        resources = program_crisis_resources(self._settings, language)
         return (entry.get(language) or entry["en"]).format(resources=resources, **fields)
 
     # --- hooks the gateway calls ---------------------------------------------------------------

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# A row id as typed or sent back by a client: ASCII digits that fit a 64-bit integer.
+_ROW_ID = re.compile(r"[0-9]{1,18}")
+
+
+def row_id(text: str) -> int | None:
+    """The row id `text` spells, or None (not digits, other scripts' digits, too large)."""
+    return int(text) if _ROW_ID.fullmatch(text) else None
 
 
 def make_engine(url: str) -> Engine:

@@ -27,7 +27,7 @@ from bot.controls import ClientControls
 from bot.hub import Frame, Hub
 from bot.locks import ChatLocks, LocalLocks
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
-from bot.safety.screen import Assessment, SafetyScreen, crisis_resources, safety_reply
+from bot.safety.screen import LEVELS, Assessment, SafetyScreen, program_crisis_resources, safety_reply
 from bot.settings import Settings
 from bot.store import PAGED_LEVELS, Outgoing, Store, StoredMessage
 from bot.terms import ClientTerms
@@ -56,7 +56,7 @@ def gateway_text(texts: dict[str, Any], key: str, language: str | None, settings
     language = language or "en"
     translated = texts.get(language)
     text = translated[key] if isinstance(translated, dict) and key in translated else texts[key]
-    return text.replace("{resources}", crisis_resources(language, settings.crisis_resources_for(language)))
+    return text.replace("{resources}", program_crisis_resources(settings, language))
 
 
 def clean_text(text: str) -> str:
@@ -164,8 +164,7 @@ class Gateway:
 
     def crisis_resources(self, language: str | None = None) -> str:
         """The program's crisis resources in `language` (the defaults of replies.yml when unset)."""
-        language = language or "en"
-        return crisis_resources(language, self._settings.crisis_resources_for(language))
+        return program_crisis_resources(self._settings, language)
 
     @property
     def settings(self) -> Settings:
@@ -394,7 +393,7 @@ class Gateway:
         if self._safety_wording is None:
             self._safety_wording = frozenset(
                 message.text
-                for level in ("concern", "urgent", "emergency")
+                for level in LEVELS[1:]
                 for language in ("en", "es")
                 for message in self._safety_messages(level, language)
             )

@@ -23,9 +23,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 Level = Literal["none", "concern", "urgent", "emergency"]
 LEVELS: tuple[str, ...] = ("none", "concern", "urgent", "emergency")
@@ -631,6 +634,12 @@ def crisis_resources(language: str = "en", resources: str | None = None) -> str:
     chosen for the language, see `Settings.crisis_resources_for`), or the defaults in
     replies.yml. Every client-facing text that names crisis resources takes them from here."""
     return resources or _wording(language)["default_resources"].strip()
+
+
+def program_crisis_resources(settings: Settings, language: str | None) -> str:
+    """The crisis resources of the program in `settings` for a client writing in `language`."""
+    language = language or "en"
+    return crisis_resources(language, settings.crisis_resources_for(language))
 
 
 def _wording(language: str) -> dict[str, Any]:

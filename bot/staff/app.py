@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
-import re
 import secrets
 from pathlib import Path
 
@@ -23,12 +22,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.db import row_id
 from bot.staff.auth import ROLES, Authenticator, SignedIn, UserError, add_user, list_users, remove_user
 from bot.staff.charts import bar_chart
 from bot.staff.queries import ESCALATION_STATUSES, LEVEL_ORDER, Filters, Review
 
 HERE = Path(__file__).parent
-ROW_ID = re.compile(r"[0-9]{1,18}")
 COOKIE = "companion_staff"
 
 
@@ -228,7 +227,7 @@ def create_staff_app(
                 return Response("CSRF token missing or wrong", status_code=403)
             worker = form.get("worker_id", "").strip()
             try:
-                if worker and ROW_ID.fullmatch(worker) is None:
+                if worker and row_id(worker) is None:
                     raise UserError("the worker id is a number, as `companion worker list` shows")
                 if form.get("remove"):
                     if form["remove"] == user.username:
@@ -243,7 +242,7 @@ def create_staff_app(
                     username=form.get("username", "").strip(),
                     password=form.get("password", ""),
                     role=form.get("role", ""),
-                    worker_id=int(worker) if worker.isdigit() else None,
+                    worker_id=row_id(worker),
                 )
                 message = "User added."
             except UserError as exc:

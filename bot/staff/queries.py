@@ -26,6 +26,7 @@ from bot.models import (
 )
 from bot.mood import weekly_moods_in
 from bot.pseudonym import pseudonym
+from bot.safety.screen import LEVELS, max_level
 from bot.staff.auth import SignedIn
 
 
@@ -85,7 +86,7 @@ class EscalationRow:
 
 
 ESCALATION_STATUSES = ("open", "alerted", "acknowledged", "resolved")
-LEVEL_ORDER = ("concern", "urgent", "emergency")
+LEVEL_ORDER = LEVELS[1:]  # the escalation levels, lowest first
 
 
 @dataclass
@@ -196,7 +197,6 @@ class Review:
                 )
             )
         )
-        order = ["concern", "urgent", "emergency"]
         return Conversation(
             checkin_id=checkin.id,
             client=pseudonym(checkin.client_id, self._key),
@@ -204,7 +204,7 @@ class Review:
             channel=checkin.channel,
             started_at=_aware(checkin.started_at),
             messages=count or 0,
-            top_level=max(levels, key=order.index) if levels else None,
+            top_level=max_level(*levels) if levels else None,
             levels=levels,
         )
 
@@ -311,20 +311,11 @@ class Review:
             workers = dict(session.execute(select(Worker.id, Worker.name)).all())
             found = []
             for e in session.scalars(query.limit(limit)):
-                checkin_id = session.scalar(
-                    select(CheckIn.id)
-                    .where(
-                        CheckIn.client_id == e.client_id,
-                        CheckIn.started_at <= e.created_at + dt.timedelta(seconds=5),
-                    )
-                    .order_by(CheckIn.started_at.desc())
-                    .limit(1)
-                )
                 found.append(
                     EscalationRow(
                         id=e.id,
                         client=pseudonym(e.client_id, self._key),
-                        checkin_id=checkin_id,
+                        checkin_id=self._checkin_of(session, e),
                         level=e.level,
                         cues=list(e.cues or []),
                         source=e.source,
@@ -336,6 +327,19 @@ class Review:
                     )
                 )
         return found
+
+    @staticmethod
+    def _checkin_of(session: Session, escalation: Escalation) -> int | None:
+        """The check-in the escalation was raised in (the same few seconds' grace as `_bounds`)."""
+        return session.scalar(
+            select(CheckIn.id)
+            .where(
+                CheckIn.client_id == escalation.client_id,
+                CheckIn.started_at <= escalation.created_at + dt.timedelta(seconds=5),
+            )
+            .order_by(CheckIn.started_at.desc())
+            .limit(1)
+        )
 
     def resolve(self, user: SignedIn, escalation_id: int, note: str | None) -> bool:
         """A worker closes one of their clients' escalations: it is acknowledged (if it was not)
@@ -371,19 +375,8 @@ class Review:
                     Escalation.id != escalation.id,
                 )
             ).all()
-            client = session.get_one(Client, escalation.client_id)
-            client.open_risk_level = (
-                max(remaining, key=LEVEL_ORDER.index) if remaining else "none"
-            )
-            checkin_id = session.scalar(
-                select(CheckIn.id)
-                .where(
-                    CheckIn.client_id == escalation.client_id,
-                    CheckIn.started_at <= escalation.created_at + dt.timedelta(seconds=5),
-                )
-                .order_by(CheckIn.started_at.desc())
-                .limit(1)
-            )
+            session.get_one(Client, escalation.client_id).open_risk_level = max_level(*remaining)
+            checkin_id = self._checkin_of(session, escalation)
             if checkin_id is not None:
                 session.add(
                     ReviewNote(
@@ -414,7 +407,7 @@ class Review:
         return {
             "checkins_per_week": sorted(weeks.items()),
             "escalations_by_level": [
-                (level, by_level.get(level, 0)) for level in ("concern", "urgent", "emergency")
+                (level, by_level.get(level, 0)) for level in LEVEL_ORDER
             ],
             "acknowledge_minutes": {
                 "count": len(waits),

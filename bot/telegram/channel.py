@@ -25,6 +25,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.alerts import AlertLoop, format_time, load_texts
 from bot.casework import CaseStore, WorkerInfo
+from bot.db import row_id
 from bot.gateway import Gateway
 from bot.handoff import Takeover
 from bot.models import utcnow
@@ -47,8 +48,6 @@ def _command_of(text: str) -> str:
     return words[0].split("@", 1)[0].lower() if words and words[0].startswith("/") else ""
 
 
-# A database row id in button data: ASCII digits that fit a 64-bit integer.
-ROW_ID = re.compile(r"[0-9]{1,18}")
 CALLBACK_DATA_BYTES = 64
 # How often a gateway looks for updates kept by a gateway that died before handling them.
 RECOVER_SECONDS = 15.0
@@ -321,14 +320,14 @@ class TelegramChannel:
         if worker is None and not (action == "ack" and in_supervisor_chat):
             await self._answer(query, self._texts["answer_not_worker"])
             return
-        if ROW_ID.fullmatch(argument) is None:  # forged or stale data: a row id or nothing
+        target = row_id(argument)
+        if target is None:  # forged or stale data
             await self._answer(query, None)
             return
-        row_id = int(argument)
         if action == "ack":
             if worker is not None and not in_supervisor_chat:
                 client_id = await asyncio.to_thread(
-                    self._casework.client_of_escalation, row_id
+                    self._casework.client_of_escalation, target
                 )
                 if client_id is None or not await asyncio.to_thread(
                     self._casework.may_act_for, worker.id, client_id
@@ -336,7 +335,7 @@ class TelegramChannel:
                     await self._answer(query, self._texts["answer_not_yours"])
                     return
             done = await asyncio.to_thread(
-                self._casework.acknowledge, row_id, worker.id if worker else None
+                self._casework.acknowledge, target, worker.id if worker else None
             )
             await self._answer(
                 query, self._texts["answer_acknowledged" if done else "answer_already"]
@@ -346,11 +345,11 @@ class TelegramChannel:
         elif action == "take" and worker is not None:
             await self._answer(query, None)
             await self._takeover.take(
-                row_id, worker, from_supervisor_chat=in_supervisor_chat
+                target, worker, from_supervisor_chat=in_supervisor_chat
             )
         elif action == "back" and worker is not None:
             await self._answer(query, None)
-            await self._takeover.hand_back(row_id, worker)
+            await self._takeover.hand_back(target, worker)
         else:
             await self._answer(query, None)
 

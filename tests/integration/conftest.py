@@ -20,3 +20,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     database: PostgresDatabase = request.getfixturevalue("postgres_database")
     truncate_all(database.url)
     return database.url
+
+
+@pytest.fixture
+def pg_url(postgres_database: PostgresDatabase) -> str:
+    """The run's PostgreSQL database, emptied: for tests that need PostgreSQL itself."""
+    truncate_all(postgres_database.url)
+    return postgres_database.url

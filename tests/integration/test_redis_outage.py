@@ -27,7 +27,7 @@ from tests.integration.test_shared_redis import (
     gateway_replica,
     mid_checkin,
 )
-from tests.services import PostgresDatabase, RedisTarget, truncate_all
+from tests.services import RedisTarget
 
 pytestmark = pytest.mark.integration
 
@@ -65,12 +65,6 @@ class OwnRedis:
             self.process.kill()
             self.process.wait(10)
             self.process = None
-
-
-@pytest.fixture
-def pg_url(postgres_database: PostgresDatabase) -> str:
-    truncate_all(postgres_database.url)
-    return postgres_database.url
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import json
 from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 import redis.asyncio
 from sqlalchemy import select
 
@@ -25,7 +24,7 @@ from bot.safety.screen import SafetyScreen
 from bot.settings import Settings
 from bot.store import Store
 from tests.integration.test_gateway import default_replies, scripted_rasa
-from tests.services import PostgresDatabase, RedisTarget, truncate_all
+from tests.services import RedisTarget
 from tests.support.consent import agree_for
 
 
@@ -81,12 +80,6 @@ def mid_checkin(gateway: Gateway, digest: str) -> int:
     gateway.store.mark_notice_shown(client_id)
     gateway.store.touch_checkin(client_id, "web", dt.timedelta(hours=1))
     return client_id
-
-
-@pytest.fixture
-def pg_url(postgres_database: PostgresDatabase) -> str:
-    truncate_all(postgres_database.url)
-    return postgres_database.url
 
 
 async def frames_until(queue: asyncio.Queue, count: int) -> list[dict]:
