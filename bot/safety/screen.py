@@ -35,6 +35,7 @@ LEVELS: tuple[str, ...] = ("none", "concern", "urgent", "emergency")
 CUES_PATH = Path(__file__).with_name("cues.yml")
 REPLIES_PATH = Path(__file__).with_name("replies.yml")
 PLAN_OR_MEANS = "plan_or_means"
+PREPARATION = "preparation"
 
 
 def level_rank(level: str) -> int:
@@ -566,9 +567,12 @@ class SafetyScreen:
             h for h in hits if (h.live or h.joking) and h.family in lexicon.escalate_with_means
         ]
         # A method named inside the cue itself ("thinking about taking all my pills") is not a
-        # second sign: only a means or plan of its own raises the level.
+        # second sign: only a means or plan of its own raises the level. A plan or a preparatory
+        # act ("picked a date") is a means of its own, not a cue that hides one.
         inside_a_cue = [
-            (h.start, h.end) for h in at_risk if h.family != PLAN_OR_MEANS and not h.carried
+            (h.start, h.end)
+            for h in at_risk
+            if h.family not in (PLAN_OR_MEANS, PREPARATION) and not h.carried
         ]
 
         def apart(start: int, end: int) -> bool:
@@ -581,11 +585,20 @@ class SafetyScreen:
 
         means_now = bool(means or means_hits)
         risk_now = any(h.live for h in at_risk)
-        if means_now and (risk_now or earlier & lexicon.escalate_with_means):
+        # The means must be a sign of its own beside the risk: "I picked a date" is one sign.
+        spans = [(m[0], m[1]) for m in means] + [(h.start, h.end) for h in means_hits]
+
+        def beside_a_means(hit: _Hit) -> bool:
+            return any(not (hit.start < end and start < hit.end) for start, end in spans)
+
+        if means_now and (
+            any(h.live and beside_a_means(h) for h in at_risk)
+            or earlier & lexicon.escalate_with_means
+        ):
             raised = "emergency"
         elif PLAN_OR_MEANS in earlier and risk_now:
             raised = "emergency"
-        elif means_now and at_risk:
+        elif means_now and any(beside_a_means(h) for h in at_risk):
             raised = "urgent"
         if raised != "none":
             evidence += [text for _, _, text in means]
