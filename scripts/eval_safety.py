@@ -32,6 +32,9 @@ from scripts.report_file import write_section  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "distress.jsonl"
 DEFAULT_OPENERS = ROOT.parent / "shared" / "eval" / "support_seeker_turns.jsonl"
+# Our own long posts, written to be hard: "worked_on" were read while the lexicon was written,
+# "held_out" were written apart and only ever scored, so they show how the screen generalises.
+OWN_POSTS = ROOT / "tests" / "data" / "safety_posts.jsonl"
 # Share of each label at urgent or above: (at least, at most).
 TARGETS = {"crisis": (0.97, 1.0), "neutral": (0.0, 0.02), "distress_noncrisis": (0.0, 0.10)}
 
@@ -112,6 +115,25 @@ def openers(screen: SafetyScreen, rows: list[dict]) -> dict:
     }
 
 
+def own_posts(screen: SafetyScreen, rows: list[dict]) -> dict:
+    """Share of our own hard posts read right: at urgent or above when at risk, below otherwise;
+    per set and per kind."""
+    right: dict[str, Counter] = defaultdict(Counter)
+    for row in rows:
+        at_urgent = level_rank(screen.assess(row["text"]).level) >= level_rank("urgent")
+        side = "at risk" if row["at_risk"] else "not at risk"
+        good = at_urgent == row["at_risk"]
+        for group in (f"{row['set']} / {side}", f"{row['set']} / {side} / {row['kind']}"):
+            right[group][good] += 1
+    print(f"\n{'own hard posts, read right':<52}{'n':>5}{'share':>8}")
+    figures = {}
+    for group, counts in sorted(right.items()):
+        n = counts[True] + counts[False]
+        figures[group] = {"n": n, "right": round(counts[True] / n, 4)}
+        print(f"{group:<52}{n:>5}{counts[True] / n:>8.3f}")
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -163,6 +185,7 @@ def main() -> int:
     }
     if args.openers.exists():
         report["openers"] = openers(screen, read_rows(args.openers))
+    report["own_posts"] = own_posts(screen, read_rows(OWN_POSTS))
     targets = {}
     for label, (low, high) in TARGETS.items():
         share = report["by_label"].get(label, {}).get("urgent_plus")
