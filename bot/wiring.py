@@ -49,11 +49,12 @@ def build_app(settings: Settings) -> Starlette:
         action_server_url=settings.action_server_url,
         timeout_seconds=settings.rasa_timeout_seconds,
     )
+    screen = SafetyScreen()
     gateway = Gateway(
         settings=settings,
         store=Store(make_sessionmaker(engine)),
         rasa=rasa,
-        screen=SafetyScreen(),
+        screen=screen,
         values=ValueDetector(),
         hub=hub,
         locks=shared.locks,
@@ -99,6 +100,8 @@ def build_app(settings: Settings) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         # The anonymiser's name lists take a few seconds: load them before staff need them.
         loading = asyncio.create_task(asyncio.to_thread(anonymiser.load))
+        # The screen's reader learns in a second or two: before the first message, not on it.
+        await asyncio.to_thread(screen.warm)
         await shared.start()
         tasks = [asyncio.create_task(alerts.run()), asyncio.create_task(scheduler.run())]
         if telegram is not None:

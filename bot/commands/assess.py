@@ -19,6 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     screen = SafetyScreen()
+    screen.warm()
 
     def assess(item: dict[str, Any]) -> dict[str, Any]:
         history = item.get("history") or []

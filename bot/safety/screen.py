@@ -17,6 +17,7 @@ Between `none` and `concern` the screen chooses `concern`.
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
+from bot.safety.reader import Reader, trained_reader
+
 if TYPE_CHECKING:
     from bot.settings import Settings
 
@@ -35,6 +38,9 @@ LEVELS: tuple[str, ...] = ("none", "concern", "urgent", "emergency")
 CUES_PATH = Path(__file__).with_name("cues.yml")
 REPLIES_PATH = Path(__file__).with_name("replies.yml")
 PLAN_OR_MEANS = "plan_or_means"
+# The cue a message carries when it was the reading of the whole message that raised its level.
+WHOLE_MESSAGE = "whole_message"
+log = logging.getLogger(__name__)
 PREPARATION = "preparation"
 
 
@@ -182,6 +188,10 @@ class _Lexicon:
         self.window: int = follow_up["window"]
         self.escalate_with_means = frozenset(spec["escalation"]["means"])
         self.escalate_with_time = frozenset(spec["escalation"]["imminent"])
+        whole = spec["whole_message"]
+        self.whole_min_words: int = whole["min_words"]
+        self.whole_likely: float = whole["likely"]
+        self.whole_clear: float = whole["clear"]
         context = dict(spec["context"])
         self.idioms = compile_all(context.pop("idioms"))
         self.negation_window: int = context.pop("negation_window")
@@ -463,9 +473,10 @@ class SafetyScreen:
     # Earlier messages come back as history with every new message: their cues are read once.
     REMEMBERED_MESSAGES = 4096
 
-    def __init__(self, cues_path: Path | None = None) -> None:
+    def __init__(self, cues_path: Path | None = None, reader: Reader | None = None) -> None:
         self._cues_path = cues_path or CUES_PATH
         self._loaded: _Lexicon | None = None
+        self._reader = reader
         self._families_by_text: dict[str, frozenset[str]] = {}
 
     @property
@@ -474,6 +485,16 @@ class SafetyScreen:
             spec = yaml.safe_load(self._cues_path.read_text(encoding="utf-8"))
             self._loaded = _Lexicon(spec)
         return self._loaded
+
+    def warm(self) -> None:
+        """Load the lexicon and learn the reader now, not on a client's first message."""
+        self.assess("")
+        self._whole_reader()
+
+    def _whole_reader(self) -> Reader:
+        if self._reader is None:
+            self._reader = trained_reader()
+        return self._reader
 
     def assess(self, text: str, history: Sequence[str] = ()) -> Assessment:
         lexicon = self._lexicon
@@ -495,12 +516,42 @@ class SafetyScreen:
             level = max_level(level, raised)
             cues.add(PLAN_OR_MEANS)
             evidence += modifiers
+        read_whole = self._read_as_a_whole(reading, normalised, level)
+        if read_whole is not None:
+            level, score = read_whole
+            cues.add(WHOLE_MESSAGE)
+            evidence.append(f"read as a whole: {score:.2f}")
         return Assessment(
             level=level,
             cues=tuple(sorted(cues)),
             evidence=tuple(dict.fromkeys(evidence)),
             language=self._language(text, normalised, earlier),
         )
+
+    def _read_as_a_whole(
+        self, reading: _Reading, normalised: str, level: str
+    ) -> tuple[str, float] | None:
+        """A message of several sentences that the reader scores as likely from someone at risk:
+        urgent when the lexicon found a cue in it but softened or set it aside (a denial, a past,
+        someone else, a concern), a concern when it found nothing; urgent either way when the
+        score is clear. Short messages are left to the lexicon, which reads them whole already.
+        The reader can only raise a level; if it fails, the lexicon's level stands."""
+        lexicon = self._lexicon
+        if level_rank(level) >= level_rank("urgent"):
+            return None
+        if len(normalised.split()) < lexicon.whole_min_words:
+            return None
+        try:
+            score = self._whole_reader().score(normalised)
+        except Exception:  # the lexicon's reading must never be lost to the reader's failure
+            log.exception("the whole-message reader failed; the lexicon's level stands")
+            return None
+        if score < lexicon.whole_likely:
+            return None
+        noticed = level == "concern" or bool(reading.dropped)
+        if noticed or score >= lexicon.whole_clear:
+            return "urgent", score
+        return "concern", score
 
     @staticmethod
     def _signs_add_up(hits: list[_Hit]) -> bool:
