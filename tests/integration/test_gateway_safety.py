@@ -194,3 +194,28 @@ async def test_a_yes_to_an_ordinary_question_is_not_taken_for_a_yes_to_the_safet
     await harness.say("no")
     assert await harness.say("yes") == ["It sounds like yes."]
     assert [e.level for e in harness.rows(Escalation)] == ["concern"]
+
+
+async def test_rasa_down_a_long_message_whose_risk_only_the_whole_reading_sees_is_escalated(
+    tmp_path: Path,
+) -> None:
+    # The lexicon finds no cue it knows here; the reader of the whole message, learned from rows
+    # like this one, scores it clearly at risk, so the worker is alerted even with Rasa down.
+    text = (
+        "It's like standing at a door. Half of me wants to walk through and half of me is holding "
+        "onto the frame. Sober 40 days, evicted 10 days ago, sleeping at the shelter. My fingers "
+        "are getting tired. I've been thinking today's the day I let go. But I'm here typing, so "
+        "maybe I'm not done yet. I honestly can't tell."
+    )
+    harness = Harness(tmp_path, rasa_down())
+    try:
+        assert harness.gateway._screen.assess(text).level == "urgent"
+        replies = await harness.say(text)
+        assert replies == safety_reply("urgent")
+        [escalation] = harness.rows(Escalation)
+        assert escalation.level == "urgent"
+        assert "whole_message" in escalation.cues
+        [alert] = harness.rows(AlertOutbox)
+        assert alert.escalation_id == escalation.id
+    finally:
+        harness.engine.dispose()
