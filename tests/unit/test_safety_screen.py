@@ -257,8 +257,21 @@ def test_someone_elses_question_reported_is_a_concern(screen: SafetyScreen) -> N
 
 
 def test_a_denial_qualified_by_but_is_ambivalence(screen: SafetyScreen) -> None:
-    text = "I'm not going to kill myself but I think about it a lot"
+    text = "I'm not going to kill myself but it has been a hard week"
     assert screen.assess(text).level == "concern"
+
+
+def test_a_denial_of_intent_with_the_thought_still_there_is_ideation(screen: SafetyScreen) -> None:
+    # The screener's second question is whether there are thoughts of killing oneself: a "no" to
+    # intent does not answer it.
+    for text in (
+        "I'm not going to kill myself but I think about it a lot",
+        "I have never attempted suicide, but I think about it constantly.",
+        "I'm not going to kill myself, but the thought is always there.",
+        "I don't want to kill myself, I just think about it all the time.",
+    ):
+        assert screen.assess(text).level == "urgent", text
+    assert screen.assess("I'm not suicidal, I just think about my dad a lot").level == "none"
 
 
 def test_joking_caps_a_cue_at_concern_but_a_time_still_alerts(screen: SafetyScreen) -> None:
