@@ -595,3 +595,22 @@ def test_screening_is_fast(screen: SafetyScreen) -> None:
         timings.append(time.perf_counter() - started)
         history.append(message)
     assert statistics.median(timings) < 0.005
+
+
+def test_the_lexicon_has_no_key_twice() -> None:
+    # YAML keeps the last of two equal keys, silently dropping every pattern under the first.
+    import yaml
+
+    from bot.safety.screen import CUES_PATH
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+        keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+        twice = {key for key in keys if keys.count(key) > 1}
+        assert not twice, f"{twice} twice at {node.start_mark}"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load(CUES_PATH.read_text(encoding="utf-8"), Loader=StrictLoader)
