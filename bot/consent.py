@@ -194,6 +194,7 @@ class ConsentFlow:
                 language,
                 resources=self._settings.crisis_resources_for(language),
                 emergency_number=self._settings.emergency_number,
+                cues=assessment.cues,
             )
             return ConsentTurn(kept, True, [Outgoing(line) for line in replies])
         if self._store.open_risk_level(client_id) in PAGED_LEVELS:

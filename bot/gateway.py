@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,7 +27,14 @@ from bot.controls import ClientControls
 from bot.hub import Frame, Hub
 from bot.locks import ChatLocks, LocalLocks
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
-from bot.safety.screen import LEVELS, Assessment, SafetyScreen, program_crisis_resources, safety_reply
+from bot.safety.screen import (
+    LEVELS,
+    Assessment,
+    SafetyScreen,
+    program_crisis_resources,
+    safety_reply,
+    safety_wordings,
+)
 from bot.settings import Settings
 from bot.store import PAGED_LEVELS, Outgoing, Store, StoredMessage
 from bot.terms import ClientTerms
@@ -313,7 +320,7 @@ class Gateway:
             source="screen",
         )
         self._outbox_written()
-        return self._safety_messages(assessment.level, assessment.language)
+        return self._safety_messages(assessment.level, assessment.language, assessment.cues)
 
     async def _respond(
         self, client_id: int, inbound: StoredMessage, new_checkin: bool
@@ -394,8 +401,9 @@ class Gateway:
             self._safety_wording = frozenset(
                 message.text
                 for level in LEVELS[1:]
+                for name in safety_wordings(level)
                 for language in ("en", "es")
-                for message in self._safety_messages(level, language)
+                for message in self._safety_messages(level, language, wording_name=name)
             )
         return self._safety_wording
 
@@ -477,12 +485,20 @@ class Gateway:
                 outgoing.append(Outgoing(reply.text, reply.buttons))
         return outgoing
 
-    def _safety_messages(self, level: str, language: str) -> list[Outgoing]:
+    def _safety_messages(
+        self,
+        level: str,
+        language: str,
+        cues: Sequence[str] = (),
+        wording_name: str | None = None,
+    ) -> list[Outgoing]:
         texts = safety_reply(
             level,
             language,
             resources=self._settings.crisis_resources_for(language),
             emergency_number=self._settings.emergency_number,
+            cues=cues,
+            wording_name=wording_name,
         )
         return [Outgoing(text) for text in texts]
 

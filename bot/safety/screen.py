@@ -711,18 +711,37 @@ def _wording(language: str) -> dict[str, Any]:
     return languages[language if language in languages else "en"]
 
 
+# A concern raised only by these is about drug use, and is answered in those terms.
+SUBSTANCE_USE_FAMILIES = frozenset({"relapse", "using_alone", "overdose"})
+
+
+def safety_wordings(level: str) -> tuple[str, ...]:
+    """The names of the wordings in replies.yml that a reply at `level` may use."""
+    return ("concern", "concern_substance_use") if level == "concern" else (level,)
+
+
 def safety_reply(
     level: str,
     language: str = "en",
     resources: str | None = None,
     emergency_number: str | None = None,
+    cues: Iterable[str] = (),
+    wording_name: str | None = None,
 ) -> list[str]:
     """The program's words for a client at `level`, in their language, one message per item.
     `resources` is the program's crisis resources text; None means the defaults in replies.yml.
     `emergency_number` is the program's (EMERGENCY_NUMBER); without it a program with its own
-    resources is not told the US number but "your local emergency number"."""
+    resources is not told the US number but "your local emergency number". A concern whose
+    `cues` are all about drug use gets the substance-use wording; `wording_name` picks one of
+    `safety_wordings(level)` outright."""
     if level not in LEVELS or level == "none":
         raise ValueError(f"no safety reply for level {level!r}")
+    cues = frozenset(cues)
+    if wording_name is None:
+        substance_use = level == "concern" and cues and cues <= SUBSTANCE_USE_FAMILIES
+        wording_name = "concern_substance_use" if substance_use else level
+    if wording_name not in safety_wordings(level):
+        raise ValueError(f"no wording {wording_name!r} at level {level!r}")
     wording = _wording(language)
     if emergency_number is None:
         emergency_number = wording["local_emergency_number" if resources else "emergency_number"]
@@ -731,7 +750,7 @@ def safety_reply(
         "{emergency_number}": emergency_number,
     }
     lines = []
-    for line in wording[level]:
+    for line in wording[wording_name]:
         for placeholder, value in fills.items():
             line = line.replace(placeholder, value)
         lines.append(line.strip())

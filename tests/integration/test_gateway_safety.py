@@ -219,3 +219,16 @@ async def test_rasa_down_a_long_message_whose_risk_only_the_whole_reading_sees_i
         assert alert.escalation_id == escalation.id
     finally:
         harness.engine.dispose()
+
+
+async def test_a_relapse_is_asked_about_in_its_own_terms_and_a_yes_is_still_urgent(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path, scripted_rasa(default_replies, []))
+    harness.mid_checkin()
+    first = await harness.say("I relapsed last night")
+    assert first == safety_reply("concern", cues=("relapse",))
+    assert first != safety_reply("concern")
+    assert any("use alone" in line for line in first)
+    assert await harness.say("yeah probably") == safety_reply("urgent")
+    assert [e.level for e in harness.rows(Escalation)] == ["concern", "urgent"]

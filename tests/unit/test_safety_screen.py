@@ -614,3 +614,21 @@ def test_the_lexicon_has_no_key_twice() -> None:
 
     StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     yaml.load(CUES_PATH.read_text(encoding="utf-8"), Loader=StrictLoader)
+
+
+def test_a_concern_about_drug_use_alone_gets_the_substance_use_wording() -> None:
+    from bot.safety.screen import safety_reply
+
+    general = safety_reply("concern")
+    for cues in (("relapse",), ("using_alone",), ("overdose", "relapse")):
+        wording = safety_reply("concern", cues=cues)
+        assert wording != general
+        assert any("naloxone" in line for line in wording)
+        assert any("suicide" in line for line in wording)  # the direct question still asks it
+    assert safety_reply("concern", cues=("relapse", "suicidal_ideation")) == general
+    assert safety_reply("urgent", cues=("relapse",)) == safety_reply("urgent")
+    spanish = safety_reply("concern", "es", cues=("relapse",), resources="Llama a la línea 123.")
+    assert any("naloxona" in line for line in spanish)
+    assert any("Llama a la línea 123." in line for line in spanish)
+    with pytest.raises(ValueError):
+        safety_reply("urgent", wording_name="concern_substance_use")
