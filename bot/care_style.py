@@ -19,7 +19,7 @@ ADVICE = re.compile(
     r"you could try|you might want to|maybe try|it might help to|it may help to|"
     r"i suggest|i recommend|i'd recommend|why don'?t you|make sure|it'?s important (?:to|that)|"
     r"have you tried|have you thought about|what you need is|the best thing (?:to do|is)|"
-    r"don'?t worry|calm down|deber[ií]as|tienes que|te recomiendo)\b",
+    r"don'?t worry|calm down|deber[ií]as|(?<!no )tienes que|te recomiendo)\b",
     re.IGNORECASE,
 )
 OPEN_QUESTION = re.compile(

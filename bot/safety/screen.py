@@ -711,13 +711,18 @@ def _wording(language: str) -> dict[str, Any]:
     return languages[language if language in languages else "en"]
 
 
-# A concern raised only by these is about drug use, and is answered in those terms.
-SUBSTANCE_USE_FAMILIES = frozenset({"relapse", "using_alone", "overdose"})
+# A concern raised only by cues of these families is answered in their terms (replies.yml).
+CONCERN_WORDINGS: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"relapse", "using_alone", "overdose"}), "concern_substance_use"),
+    (frozenset({"violence_against_client"}), "concern_safety_at_home"),
+)
 
 
 def safety_wordings(level: str) -> tuple[str, ...]:
     """The names of the wordings in replies.yml that a reply at `level` may use."""
-    return ("concern", "concern_substance_use") if level == "concern" else (level,)
+    if level == "concern":
+        return ("concern", *(name for _, name in CONCERN_WORDINGS))
+    return (level,)
 
 
 def safety_reply(
@@ -732,14 +737,17 @@ def safety_reply(
     `resources` is the program's crisis resources text; None means the defaults in replies.yml.
     `emergency_number` is the program's (EMERGENCY_NUMBER); without it a program with its own
     resources is not told the US number but "your local emergency number". A concern whose
-    `cues` are all about drug use gets the substance-use wording; `wording_name` picks one of
-    `safety_wordings(level)` outright."""
+    `cues` all belong to one of `CONCERN_WORDINGS` gets that wording (drug use, danger at home);
+    `wording_name` picks one of `safety_wordings(level)` outright."""
     if level not in LEVELS or level == "none":
         raise ValueError(f"no safety reply for level {level!r}")
     cues = frozenset(cues)
     if wording_name is None:
-        substance_use = level == "concern" and cues and cues <= SUBSTANCE_USE_FAMILIES
-        wording_name = "concern_substance_use" if substance_use else level
+        wording_name = level
+        if level == "concern" and cues:
+            wording_name = next(
+                (name for families, name in CONCERN_WORDINGS if cues <= families), level
+            )
     if wording_name not in safety_wordings(level):
         raise ValueError(f"no wording {wording_name!r} at level {level!r}")
     wording = _wording(language)

@@ -232,3 +232,15 @@ async def test_a_relapse_is_asked_about_in_its_own_terms_and_a_yes_is_still_urge
     assert any("use alone" in line for line in first)
     assert await harness.say("yeah probably") == safety_reply("urgent")
     assert [e.level for e in harness.rows(Escalation)] == ["concern", "urgent"]
+
+
+async def test_a_concern_about_someone_at_home_is_asked_about_in_its_own_terms(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(tmp_path, scripted_rasa(default_replies, []))
+    harness.mid_checkin()
+    first = await harness.say("I think I'm in an abusive relationship")
+    assert first == safety_reply("concern", cues=("violence_against_client",))
+    assert any("someone hurting you" in line for line in first)
+    assert await harness.say("yes") == safety_reply("urgent")
+    assert [e.level for e in harness.rows(Escalation)] == ["concern", "urgent"]

@@ -121,3 +121,10 @@ def test_the_clients_words_carried_back_are_a_reflection_however_they_start() ->
 def test_reflections_of_what_a_value_means_are_complex(reply: str) -> None:
     [coded] = code_reply(reply, client_text="my kids and my mom and staying clean")
     assert (coded.code, coded.complex) == ("reflection", True)
+
+
+def test_you_do_not_have_to_is_not_advice_in_spanish() -> None:
+    from bot.care_style import code_reply
+
+    assert [c.code for c in code_reply("No tienes que cargar con esto a solas.")] == ["other"]
+    assert [c.code for c in code_reply("Tienes que llamar a tu mamá.")] == ["advice"]

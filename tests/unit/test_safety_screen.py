@@ -632,3 +632,15 @@ def test_a_concern_about_drug_use_alone_gets_the_substance_use_wording() -> None
     assert any("Llama a la línea 123." in line for line in spanish)
     with pytest.raises(ValueError):
         safety_reply("urgent", wording_name="concern_substance_use")
+
+
+def test_a_concern_about_someone_at_home_asks_whether_someone_is_hurting_them() -> None:
+    from bot.safety.screen import safety_reply
+
+    wording = safety_reply("concern", cues=("violence_against_client",))
+    assert wording != safety_reply("concern")
+    assert any("someone hurting you" in line for line in wording)
+    assert any("alguien te está haciendo daño" in line.lower()
+               for line in safety_reply("concern", "es", cues=("violence_against_client",)))
+    mixed = ("violence_against_client", "relapse")
+    assert safety_reply("concern", cues=mixed) == safety_reply("concern")
