@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.models import AlertOutbox, Escalation, Message
 from bot.safety.screen import safety_reply
@@ -221,26 +222,22 @@ async def test_rasa_down_a_long_message_whose_risk_only_the_whole_reading_sees_i
         harness.engine.dispose()
 
 
-async def test_a_relapse_is_asked_about_in_its_own_terms_and_a_yes_is_still_urgent(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("said", "family", "asked", "answer"),
+    [
+        ("I relapsed last night", "relapse", "use alone", "yeah probably"),
+        ("I think I'm in an abusive relationship", "violence_against_client",
+         "someone hurting you", "yes"),
+    ],
+)
+async def test_a_concern_is_asked_about_in_its_own_terms_and_a_yes_is_still_urgent(
+    tmp_path: Path, said: str, family: str, asked: str, answer: str
 ) -> None:
     harness = Harness(tmp_path, scripted_rasa(default_replies, []))
     harness.mid_checkin()
-    first = await harness.say("I relapsed last night")
-    assert first == safety_reply("concern", cues=("relapse",))
+    first = await harness.say(said)
+    assert first == safety_reply("concern", cues=(family,))
     assert first != safety_reply("concern")
-    assert any("use alone" in line for line in first)
-    assert await harness.say("yeah probably") == safety_reply("urgent")
-    assert [e.level for e in harness.rows(Escalation)] == ["concern", "urgent"]
-
-
-async def test_a_concern_about_someone_at_home_is_asked_about_in_its_own_terms(
-    tmp_path: Path,
-) -> None:
-    harness = Harness(tmp_path, scripted_rasa(default_replies, []))
-    harness.mid_checkin()
-    first = await harness.say("I think I'm in an abusive relationship")
-    assert first == safety_reply("concern", cues=("violence_against_client",))
-    assert any("someone hurting you" in line for line in first)
-    assert await harness.say("yes") == safety_reply("urgent")
+    assert any(asked in line for line in first)
+    assert await harness.say(answer) == safety_reply("urgent")
     assert [e.level for e in harness.rows(Escalation)] == ["concern", "urgent"]
