@@ -116,9 +116,9 @@ class Reader:
     def _vector(
         doc: Counter[str], vocabulary: dict[str, int], idf: list[float]
     ) -> tuple[list[int], list[float]]:
-        index = [i for i in map(vocabulary.get, doc) if i is not None]
-        counts = [n for name, n in doc.items() if name in vocabulary]
-        tf = [(1 + math.log(n)) * idf[i] for i, n in zip(index, counts, strict=True)]
+        known = [(i, n) for name, n in doc.items() if (i := vocabulary.get(name)) is not None]
+        index = [i for i, _ in known]
+        tf = [(1 + math.log(n)) * idf[i] for i, n in known]
         norm = math.sqrt(sum(v * v for v in tf)) or 1.0
         return index, [v / norm for v in tf]
 

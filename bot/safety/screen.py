@@ -38,10 +38,10 @@ LEVELS: tuple[str, ...] = ("none", "concern", "urgent", "emergency")
 CUES_PATH = Path(__file__).with_name("cues.yml")
 REPLIES_PATH = Path(__file__).with_name("replies.yml")
 PLAN_OR_MEANS = "plan_or_means"
+PREPARATION = "preparation"
 # The cue a message carries when it was the reading of the whole message that raised its level.
 WHOLE_MESSAGE = "whole_message"
 log = logging.getLogger(__name__)
-PREPARATION = "preparation"
 
 
 def level_rank(level: str) -> int:
@@ -50,6 +50,11 @@ def level_rank(level: str) -> int:
 
 def max_level(*levels: str) -> str:
     return max(levels, key=level_rank, default="none")
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two spans of a text share a character."""
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _at_most(level: str, ceiling: str) -> str:
@@ -626,21 +631,21 @@ class SafetyScreen:
             if h.family not in (PLAN_OR_MEANS, PREPARATION) and not h.carried
         ]
 
-        def apart(start: int, end: int) -> bool:
-            return not any(start < c_end and c_start < end for c_start, c_end in inside_a_cue)
+        def apart(span: tuple[int, int]) -> bool:
+            return not any(_overlap(span, cue) for cue in inside_a_cue)
 
-        means = [m for m in reading.modifiers(lexicon.means) if apart(m[0], m[1])]
-        means_hits = [h for h in hits if h.family == PLAN_OR_MEANS and apart(h.start, h.end)]
+        means = [m for m in reading.modifiers(lexicon.means) if apart((m[0], m[1]))]
+        means_hits = [h for h in hits if h.family == PLAN_OR_MEANS and apart((h.start, h.end))]
         evidence: list[str] = []
         raised = "none"
 
-        means_now = bool(means or means_hits)
-        risk_now = any(h.live for h in at_risk)
-        # The means must be a sign of its own beside the risk: "I picked a date" is one sign.
         spans = [(m[0], m[1]) for m in means] + [(h.start, h.end) for h in means_hits]
+        means_now = bool(spans)
+        risk_now = any(h.live for h in at_risk)
 
+        # The means must be a sign of its own beside the risk: "I picked a date" is one sign.
         def beside_a_means(hit: _Hit) -> bool:
-            return any(not (hit.start < end and start < hit.end) for start, end in spans)
+            return any(not _overlap((hit.start, hit.end), span) for span in spans)
 
         if means_now and (
             any(h.live and beside_a_means(h) for h in at_risk)
