@@ -126,3 +126,16 @@ def test_a_failing_reader_leaves_the_lexicon_level(caplog) -> None:
         assert screen.assess(LONG_ORDINARY).level == "none"
         assert screen.assess(text).level == "urgent"
     assert "lexicon's level stands" in caplog.text
+
+
+def test_the_reader_data_is_current_with_the_rows_it_is_drawn_from() -> None:
+    """A dev row or post added without rebuilding would be missing from what the reader learns;
+    a held-out post would never be learned from, whatever the file says."""
+    from collections import Counter
+
+    from scripts.build_reader_data import build, is_drawn, never_learned
+
+    rows = read_rows()
+    rebuilt = build([row for row in rows if not is_drawn(row)], Counter())
+    assert rebuilt == rows, "run scripts/build_reader_data.py"
+    assert not {normalise(row["text"]) for row in rows} & never_learned()
