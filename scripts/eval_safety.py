@@ -32,8 +32,9 @@ from scripts.report_file import write_section  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "distress.jsonl"
 DEFAULT_OPENERS = ROOT.parent / "shared" / "eval" / "support_seeker_turns.jsonl"
-# Our own long posts, written to be hard: "worked_on" were read while the lexicon was written,
-# "held_out" were written apart and only ever scored, so they show how the screen generalises.
+# Our own posts and messages, written to be hard: "worked_on" were read while the lexicon was
+# written (and the reader learns from them), "held_out" were written apart and only ever scored,
+# so they show how the screen generalises.
 OWN_POSTS = ROOT / "tests" / "data" / "safety_posts.jsonl"
 # Share of each label at urgent or above: (at least, at most).
 TARGETS = {"crisis": (0.97, 1.0), "neutral": (0.0, 0.02), "distress_noncrisis": (0.0, 0.10)}
@@ -117,13 +118,14 @@ def openers(screen: SafetyScreen, rows: list[dict]) -> dict:
 
 def own_posts(screen: SafetyScreen, rows: list[dict]) -> dict:
     """Share of our own hard posts read right: at urgent or above when at risk, below otherwise;
-    per set and per kind."""
+    per set and per kind (a kind "chat: passive_wish" counts under "chat")."""
     right: dict[str, Counter] = defaultdict(Counter)
     for row in rows:
         at_urgent = level_rank(screen.assess(row["text"]).level) >= level_rank("urgent")
         side = "at risk" if row["at_risk"] else "not at risk"
         good = at_urgent == row["at_risk"]
-        for group in (f"{row['set']} / {side}", f"{row['set']} / {side} / {row['kind']}"):
+        kind = row["kind"].split(":")[0]
+        for group in (f"{row['set']} / {side}", f"{row['set']} / {side} / {kind}"):
             right[group][good] += 1
     print(f"\n{'own hard posts, read right':<52}{'n':>5}{'share':>8}")
     figures = {}

@@ -282,7 +282,7 @@ class _Reading:
         self.clauses = _Pieces(self.text, lexicon.clause_break)
         self.segments = _Pieces(self.text, lexicon.segment_break)
         self.sentences = _Pieces(self.text, lexicon.sentence_break)
-        self._resolutions = [m.start() for m in lexicon.resolved.finditer(self.text)]
+        self._resolutions = [m.span() for m in lexicon.resolved.finditer(self.text)]
         # People drop the "I" when they write ("Suicidal again.") or say "you" of themselves: a
         # message that speaks of the speaker anywhere does so here too, unless someone else is
         # named as the subject.
@@ -323,11 +323,18 @@ class _Reading:
         return bool(self.lexicon.recurrence.search(self.text[end : max(sentence_end, next_end)]))
 
     def _resolved_near(self, position: int) -> bool:
-        """A resolution ("I'm in a better place now") in the cue's sentence or the next one:
-        a resolution elsewhere in a long message does not speak for this cue."""
+        """A resolution ("I'm in a better place now") in the cue's sentence or the two after it
+        (a story of what helped often comes between): a resolution elsewhere in a long message
+        does not speak for this cue."""
         start, end = self.sentences.around(position, position)
-        _, next_end = self.sentences.around(end + 1, end + 1)
-        return any(start <= at < max(end, next_end) for at in self._resolutions)
+        for _ in range(2):
+            end = max(end, self.sentences.around(end + 1, end + 1)[1])
+        return any(start <= at < end for at, _ in self._resolutions)
+
+    def _inside_a_resolution(self, start: int, end: int) -> bool:
+        """The cue is part of what the client says is behind them ("free from self harm for six
+        years")."""
+        return any(_overlap((start, end), span) for span in self._resolutions)
 
     def _hits(self, cue_set: _CueSet) -> Iterable[_Hit]:
         for match in cue_set.regex.finditer(self.text):
@@ -352,10 +359,11 @@ class _Reading:
                     level, live = _at_most(level, "concern"), False
                     softened.append("reported_question")
             if self._told_as_past(start, end):
-                if level_rank(level) > level_rank("concern") and not self._resolved_near(start):
+                resolved = self._resolved_near(start)
+                if level_rank(level) > level_rank("concern") and not resolved:
                     past_level = _at_most(level, "urgent")
                 level, live = _at_most(level, "concern"), False
-                softened.append("past")
+                softened += ["past", "resolved"] if resolved else ["past"]
             elif level == "urgent" and self._joking(start, end):
                 level, live, joking = "concern", False, True
                 softened.append("joking")
@@ -446,7 +454,7 @@ class _Reading:
         return bool(self.lexicon.reported_question.search(self.text[clause_start:start]))
 
     def _told_as_past(self, start: int, end: int) -> bool:
-        if self._long_past(start, end):
+        if self._long_past(start, end) or self._inside_a_resolution(start, end):
             return True
         before = self._words_before(start, self.lexicon.negation_window)
         if self.lexicon.past_habit.search(f"{before} {self.text[start:end]}"):
@@ -564,7 +572,8 @@ class SafetyScreen:
         out"), none of them a joke: together they are urgent, though each alone is a concern."""
         spans: list[tuple[int, int]] = []
         for hit in sorted(hits, key=lambda h: h.start):
-            if hit.joking or hit.level != "concern":
+            # A sign the client says is behind them adds nothing.
+            if hit.joking or hit.level != "concern" or "resolved" in hit.softened_by:
                 continue
             if not spans or hit.start >= spans[-1][1]:
                 spans.append((hit.start, hit.end))

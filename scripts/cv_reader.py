@@ -1,0 +1,76 @@
+"""How well the whole-message reader reads rows it has not learned: k-fold cross-validation on
+its own rows (`bot/safety/reader_data.jsonl`), and the held-out hard posts scored by a reader
+learned from all of them.
+
+Prints, for the messages the reader is used on (20 words or more), the share of at-risk rows
+scored at or above each threshold and the share of the others scored there too.
+Usage: .venv/bin/python scripts/cv_reader.py [--folds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.safety.reader import READER_DATA, Reader, read_rows  # noqa: E402
+from bot.safety.screen import SafetyScreen, normalise  # noqa: E402
+
+SAFETY_POSTS = ROOT / "tests" / "data" / "safety_posts.jsonl"
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
+
+
+def fold_of(text: str, folds: int) -> int:
+    """The same fold for a text on every run and machine."""
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest(), 16) % folds
+
+
+def shares(scored: list[tuple[float, bool]]) -> str:
+    risk = [s for s, at_risk in scored if at_risk]
+    other = [s for s, at_risk in scored if not at_risk]
+    cells = []
+    for threshold in THRESHOLDS:
+        caught = sum(s >= threshold for s in risk) / max(len(risk), 1)
+        flagged = sum(s >= threshold for s in other) / max(len(other), 1)
+        cells.append(f"{threshold:.1f}: {caught:.3f} / {flagged:.3f}")
+    return f"at risk {len(risk):>5}, others {len(other):>5}   " + "   ".join(cells)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    min_words = SafetyScreen()._lexicon.whole_min_words
+    rows = [(normalise(r["text"]), r["at_risk"]) for r in read_rows(READER_DATA)]
+    print(f"{len(rows)} rows; each cell is a threshold: share of at-risk rows caught / "
+          "share of the others flagged")
+    scored: list[tuple[float, bool, int]] = []
+    started = time.perf_counter()
+    for fold in range(args.folds):
+        learn = [(t, y) for t, y in rows if fold_of(t, args.folds) != fold]
+        reader = Reader.train([t for t, _ in learn], [y for _, y in learn])
+        scored += [(reader.score(t), y, len(t.split())) for t, y in rows
+                   if fold_of(t, args.folds) == fold]
+        print(f"  fold {fold + 1} of {args.folds} learned ({time.perf_counter() - started:.0f} s)",
+              file=sys.stderr)
+    print(f"cross-validated, {min_words}+ words  " + shares(
+        [(s, y) for s, y, n in scored if n >= min_words]))
+    print("cross-validated, all        " + shares([(s, y) for s, y, _ in scored]))
+
+    reader = Reader.train([t for t, _ in rows], [y for _, y in rows])
+    posts = [json.loads(line) for line in SAFETY_POSTS.read_text(encoding="utf-8").splitlines()
+             if line]
+    held_out = [(reader.score(normalise(p["text"])), p["at_risk"]) for p in posts
+                if p["set"] == "held_out"]
+    print("held-out posts              " + shares(held_out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
