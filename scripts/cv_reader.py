@@ -3,7 +3,10 @@ its own rows (`bot/safety/reader_data.jsonl`), and the held-out hard posts score
 learned from all of them.
 
 Prints, for the messages the reader is used on (20 words or more), the share of at-risk rows
-scored at or above each threshold and the share of the others scored there too.
+scored at or above each threshold and the share of the others scored there too; then, for each
+`clear` threshold the screen could use, the share of at-risk rows the whole screen (lexicon and
+reader) puts at urgent or above, and the share of the others it puts there: the figures the
+thresholds in `cues.yml` are chosen by.
 Usage: .venv/bin/python scripts/cv_reader.py [--folds 5]
 """
 
@@ -20,10 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.safety.reader import READER_DATA, Reader, read_rows  # noqa: E402
-from bot.safety.screen import SafetyScreen, normalise  # noqa: E402
+from bot.safety.screen import SafetyScreen, level_rank, normalise  # noqa: E402
 
 SAFETY_POSTS = ROOT / "tests" / "data" / "safety_posts.jsonl"
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
+CLEAR = (0.6, 0.65, 0.7, 0.75, 0.8)
 
 
 def fold_of(text: str, folds: int) -> int:
@@ -51,17 +55,33 @@ def main() -> int:
     print(f"{len(rows)} rows; each cell is a threshold: share of at-risk rows caught / "
           "share of the others flagged")
     scored: list[tuple[float, bool, int]] = []
+    # (clear threshold, at risk) -> [rows at urgent or above, rows], for rows of min_words or more
+    screened: dict[tuple[float, bool], list[int]] = {(c, y): [0, 0] for c in CLEAR for y in (1, 0)}
     started = time.perf_counter()
     for fold in range(args.folds):
         learn = [(t, y) for t, y in rows if fold_of(t, args.folds) != fold]
         reader = Reader.train([t for t, _ in learn], [y for _, y in learn])
-        scored += [(reader.score(t), y, len(t.split())) for t, y in rows
-                   if fold_of(t, args.folds) == fold]
+        unseen = [(t, y) for t, y in rows if fold_of(t, args.folds) == fold]
+        scored += [(reader.score(t), y, len(t.split())) for t, y in unseen]
+        screen = SafetyScreen(reader=reader)
+        for clear in CLEAR:
+            screen._lexicon.whole_clear = clear  # the one setting compared
+            for text, at_risk in unseen:
+                if len(text.split()) >= min_words:
+                    cell = screened[(clear, at_risk)]
+                    cell[0] += level_rank(screen.assess(text).level) >= level_rank("urgent")
+                    cell[1] += 1
         print(f"  fold {fold + 1} of {args.folds} learned ({time.perf_counter() - started:.0f} s)",
               file=sys.stderr)
     print(f"cross-validated, {min_words}+ words  " + shares(
         [(s, y) for s, y, n in scored if n >= min_words]))
     print("cross-validated, all        " + shares([(s, y) for s, y, _ in scored]))
+
+    print(f"whole screen at urgent or above, cross-validated, {min_words}+ words:")
+    for clear in CLEAR:
+        (caught, risk), (flagged, other) = screened[(clear, True)], screened[(clear, False)]
+        print(f"  clear {clear:.2f}: at risk {caught / risk:.3f} ({caught} of {risk}), "
+              f"others {flagged / other:.3f} ({flagged} of {other})")
 
     reader = Reader.train([t for t, _ in rows], [y for _, y in rows])
     posts = [json.loads(line) for line in SAFETY_POSTS.read_text(encoding="utf-8").splitlines()
