@@ -216,6 +216,7 @@ class _Lexicon:
         self.jest = compiled["jest"]
         self.ambivalence = compiled["ambivalence"]
         self.past_distant = compiled["past_distant"]
+        self.past_pointer = compiled["past_pointer"]
         self.past = compiled["past"]
         self.past_habit = compiled["past_habit"]
         self.resolved = compiled["resolved"]
@@ -463,13 +464,20 @@ class _Reading:
         return self._resolved_near(start) and bool(self.lexicon.past.search(segment))
 
     def _long_past(self, start: int, end: int) -> bool:
-        """A time long past in the cue's own clause, or opening the clause before it ("Years
-        ago, I tried..."), but not "my dad died years ago and I want to die"."""
+        """A time long past in the cue's own clause, opening the clause before it ("Years ago,
+        I tried..."), or said of it in the next sentence ("That was years ago"), but not "my dad
+        died years ago and I want to die"."""
         clause_start, clause_end = self.clauses.around(start, end)
         if self.lexicon.past_distant.search(self.text[clause_start:clause_end]):
             return True
+        sentence_start, sentence_end = self.sentences.around(start, start)
+        # "...I tried to end my life. That was seven years ago."
+        _, next_end = self.sentences.around(sentence_end + 1, sentence_end + 1)
+        following = self.text[sentence_end + 1 : next_end]
+        pointer = self.lexicon.past_pointer.match(following)
+        if pointer and self.lexicon.past_distant.match(following, pointer.end()):
+            return True
         previous_start, previous_end = self.clauses.before(clause_start)
-        sentence_start, _ = self.sentences.around(start, start)
         if previous_start < sentence_start:
             return False  # only within the cue's own sentence
         previous = self.text[previous_start:previous_end].strip()
