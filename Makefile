@@ -70,6 +70,7 @@ test-rasa: $(MODEL)
 eval: install model
 	$(VENV)/bin/python scripts/eval_nlu.py
 	$(VENV)/bin/python scripts/eval_safety.py
+	$(VENV)/bin/python scripts/cv_reader.py
 	$(VENV)/bin/python scripts/eval_values.py
 	$(VENV)/bin/python scripts/eval_anonymise.py
 	$(VENV)/bin/python scripts/eval_care.py

@@ -6,7 +6,8 @@ Prints, for the messages the reader is used on (20 words or more), the share of 
 scored at or above each threshold and the share of the others scored there too; then, for each
 `clear` threshold the screen could use, the share of at-risk rows the whole screen (lexicon and
 reader) puts at urgent or above, and the share of the others it puts there: the figures the
-thresholds in `cues.yml` are chosen by.
+thresholds in `cues.yml` are chosen by. Writes them to the "safety_reader" section of
+reports/eval.json.
 Usage: .venv/bin/python scripts/cv_reader.py [--folds 5]
 """
 
@@ -24,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.safety.reader import READER_DATA, Reader, read_rows  # noqa: E402
 from bot.safety.screen import SafetyScreen, level_rank, normalise  # noqa: E402
+from scripts.report_file import write_section  # noqa: E402
 
 SAFETY_POSTS = ROOT / "tests" / "data" / "safety_posts.jsonl"
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
@@ -78,10 +80,13 @@ def main() -> int:
     print("cross-validated, all        " + shares([(s, y) for s, y, _ in scored]))
 
     print(f"whole screen at urgent or above, cross-validated, {min_words}+ words:")
+    by_clear = {}
     for clear in CLEAR:
         (caught, risk), (flagged, other) = screened[(clear, True)], screened[(clear, False)]
         print(f"  clear {clear:.2f}: at risk {caught / risk:.3f} ({caught} of {risk}), "
               f"others {flagged / other:.3f} ({flagged} of {other})")
+        by_clear[f"{clear:.2f}"] = {"at_risk_caught": round(caught / risk, 4),
+                                    "others_flagged": round(flagged / other, 4)}
 
     reader = Reader.train([t for t, _ in rows], [y for _, y in rows])
     posts = [json.loads(line) for line in SAFETY_POSTS.read_text(encoding="utf-8").splitlines()
@@ -89,6 +94,8 @@ def main() -> int:
     held_out = [(reader.score(normalise(p["text"])), p["at_risk"]) for p in posts
                 if p["set"] == "held_out"]
     print("held-out posts              " + shares(held_out))
+    write_section("safety_reader", {"rows": len(rows), "folds": args.folds,
+                                    "whole_screen_by_clear": by_clear})
     return 0
 
 
