@@ -737,6 +737,8 @@ def _wording(language: str) -> dict[str, Any]:
 CONCERN_WORDINGS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"relapse", "using_alone", "overdose"}), "concern_substance_use"),
     (frozenset({"violence_against_client"}), "concern_safety_at_home"),
+    (frozenset({"harm_to_others", "child_at_risk", "command_hallucination"}),
+     "concern_harm_to_others"),
 )
 
 
@@ -759,7 +761,8 @@ def safety_reply(
     `resources` is the program's crisis resources text; None means the defaults in replies.yml.
     `emergency_number` is the program's (EMERGENCY_NUMBER); without it a program with its own
     resources is not told the US number but "your local emergency number". A concern whose
-    `cues` all belong to one of `CONCERN_WORDINGS` gets that wording (drug use, danger at home);
+    `cues` all belong to one of `CONCERN_WORDINGS` gets that wording (drug use, danger at home,
+    thoughts of hurting someone else);
     `wording_name` picks one of `safety_wordings(level)` outright."""
     if level not in LEVELS or level == "none":
         raise ValueError(f"no safety reply for level {level!r}")

@@ -228,6 +228,8 @@ async def test_rasa_down_a_long_message_whose_risk_only_the_whole_reading_sees_i
         ("I relapsed last night", "relapse", "use alone", "yeah probably"),
         ("I think I'm in an abusive relationship", "violence_against_client",
          "someone hurting you", "yes"),
+        ("some days I feel like I could strangle my ex", "harm_to_others", "hurting someone",
+         "yeah"),
     ],
 )
 async def test_a_concern_is_asked_about_in_its_own_terms_and_a_yes_is_still_urgent(

@@ -644,3 +644,19 @@ def test_a_concern_about_someone_at_home_asks_whether_someone_is_hurting_them() 
                for line in safety_reply("concern", "es", cues=("violence_against_client",)))
     mixed = ("violence_against_client", "relapse")
     assert safety_reply("concern", cues=mixed) == safety_reply("concern")
+
+
+def test_a_concern_about_hurting_someone_else_asks_about_that_without_judgement() -> None:
+    from bot.safety.screen import safety_reply
+
+    for cues in (("harm_to_others",), ("child_at_risk",), ("harm_to_others", "child_at_risk")):
+        wording = safety_reply("concern", cues=cues)
+        assert wording != safety_reply("concern")
+        assert any("thoughts of hurting someone" in line for line in wording)
+        assert any("hurting yourself" in line for line in wording)
+        assert any("no judgement" in line for line in wording)
+    spanish = safety_reply("concern", "es", cues=("harm_to_others",))
+    assert any("hacerle daño a alguien" in line for line in spanish)
+    assert safety_reply("concern", cues=("harm_to_others", "suicidal_ideation")) == (
+        safety_reply("concern")
+    )
