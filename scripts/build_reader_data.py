@@ -5,7 +5,8 @@ Some rows are drawn from other files and are rebuilt from them every time:
   above (at risk) or at most concern-or-less (not at risk); rows expecting exactly `concern` sit
   between the two and are left out;
 - `safety_posts`: our hard posts in the `worked_on` set, never the `held_out` ones;
-- `nlu_<intent>`: the companion's ordinary English check-in examples, not at risk.
+- `nlu_<intent>`: the companion's NLU examples of every intent but distress, in English and
+  Spanish, not at risk.
 Every other row was written for the reader and is kept as it is. `--add FILE --source NAME` adds
 written rows (JSON lines with "text", "at_risk" and "lang"). A row whose text, normalised, is
 already there, is a held-out post, or is in the evaluation set, is left out and counted: the
@@ -34,12 +35,11 @@ from bot.safety.screen import normalise  # noqa: E402
 
 SAFETY_DEV = ROOT / "tests" / "data" / "safety_dev.jsonl"
 SAFETY_POSTS = ROOT / "tests" / "data" / "safety_posts.jsonl"
-NLU = ROOT / "data" / "nlu" / "checkin.yml"
-VALUES_NLU = ROOT / "data" / "nlu" / "values.yml"
+NLU = ROOT / "data" / "nlu"
 EVALUATION = ROOT.parent / "shared" / "eval" / "distress.jsonl"
-# Ordinary check-ins that carry feeling, so the reader learns that distress alone is not risk.
-NLU_INTENTS = ("share_feeling_low", "share_struggle", "share_event", "share_win",
-               "share_feeling_good", "share_value", "ask_for_advice")
+# Every intent but distress: the reader learns that ordinary check-ins (feelings, struggles,
+# wins) and ordinary turns ("no", "see ya", "I think that's it") are not risk.
+NOT_RISK_INTENTS_EXCEPT = ("express_distress",)
 AT_RISK_EXPECTS = {"urgent", "urgent+", "emergency"}
 NOT_AT_RISK_EXPECTS = {"none", "concern-"}
 DRAWN = ("safety_dev", "safety_posts", "nlu_")
@@ -69,14 +69,15 @@ def post_rows() -> Iterator[dict]:
 
 
 def nlu_rows() -> Iterator[dict]:
-    for path in (NLU, VALUES_NLU):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            if item.get("intent") not in NLU_INTENTS:
+    for path in sorted(NLU.rglob("*.yml")):
+        lang = "es" if path.parent.name == "es" else "en"
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if "intent" not in item or item["intent"] in NOT_RISK_INTENTS_EXCEPT:
                 continue
             for line in item["examples"].splitlines():
                 text = _ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
                 if text:
-                    yield {"text": text, "at_risk": False, "lang": "en",
+                    yield {"text": text, "at_risk": False, "lang": lang,
                            "from": f"nlu_{item['intent']}"}
 
 
