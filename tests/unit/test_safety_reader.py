@@ -97,7 +97,7 @@ def test_a_softened_cue_in_a_long_message_is_raised_to_urgent() -> None:
 def test_a_long_message_with_no_cue_is_asked_about_or_if_clear_paged() -> None:
     assert SafetyScreen(reader=FixedReader(0.62)).assess(LONG_ORDINARY).level == "concern"
     assert SafetyScreen(reader=FixedReader(0.5)).assess(LONG_ORDINARY).level == "none"
-    clear = SafetyScreen(reader=FixedReader(0.66)).assess(LONG_ORDINARY)
+    clear = SafetyScreen(reader=FixedReader(0.71)).assess(LONG_ORDINARY)
     assert clear.level == "urgent" and clear.cues == (WHOLE_MESSAGE,)
 
 
