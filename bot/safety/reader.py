@@ -5,9 +5,9 @@ and what makes it miss a long message whose risk is spread over it, or set aside
 denial, a past tense or someone else's story seems to soften ("This isn't a suicide post, I'm
 fine... I picked a date"). The reader is a logistic regression over the message's words, word
 pairs and letter runs, learned from the project's own writing (`reader_data.jsonl`, never from
-evaluation data). It is small and deterministic: it learns in two to four seconds the first time
-it is needed (the gateway does it before it serves), from the same rows every time, and reads a
-message in about 0.2 ms.
+evaluation data). It is small and deterministic: it learns in about five seconds the first time
+it is needed (the gateway does it before it serves), from the same rows every time, keeps what it
+learned in a cache file for the next process, and reads a message in about 0.2 ms.
 
 The screen decides what its score means (see `SafetyScreen.assess`): it only raises a level the
 lexicon has reached for a reason, or turns silence into a question; it never lowers one.
@@ -15,8 +15,11 @@ lexicon has reached for a reason, or turns silence into a question; it never low
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import math
+import os
 import re
 import threading
 from collections import Counter
@@ -27,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 READER_DATA = Path(__file__).with_name("reader_data.jsonl")
+log = logging.getLogger(__name__)
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -142,17 +146,62 @@ def read_rows(path: Path = READER_DATA) -> list[dict]:
 
 
 _lock = threading.Lock()
+# Where a learned reader is kept between processes: each gateway would otherwise spend seconds
+# learning the same weights at start.
+CACHE_DIR_ENV = "COMPANION_CACHE_DIR"
+DEFAULT_CACHE_DIR = Path("var") / "cache"
+
+
+def _cache_file(path: Path) -> Path:
+    """Named by what the weights depend on: the rows, and the code that reads and learns them
+    (`screen.py` normalises the text), so a changed file can never load stale weights."""
+    digest = hashlib.sha256()
+    for part in (path, Path(__file__), Path(__file__).with_name("screen.py")):
+        digest.update(part.read_bytes())
+    directory = Path(os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR)
+    return directory / f"safety_reader_{digest.hexdigest()[:20]}.npz"
+
+
+def _load(file: Path) -> Reader | None:
+    try:
+        with np.load(file, allow_pickle=False) as saved:
+            names = saved["names"].tolist()
+            return Reader({name: i for i, name in enumerate(names)}, saved["idf"],
+                          saved["weights"], float(saved["bias"]))
+    except FileNotFoundError:
+        return None
+    except Exception:  # a damaged file is learned again, never trusted
+        log.warning("the safety reader's cache %s is unreadable; learning again", file)
+        return None
+
+
+def _save(reader: Reader, file: Path) -> None:
+    names = sorted(reader._vocabulary, key=reader._vocabulary.__getitem__)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        partial = file.with_suffix(f".{os.getpid()}.partial.npz")
+        np.savez(partial, names=np.array(names), idf=np.array(reader._idf),
+                 weights=reader._weights, bias=np.array(reader._bias))
+        partial.replace(file)  # whole or not at all, for a gateway starting beside this one
+    except OSError as exc:
+        log.info("the safety reader was not cached (%s)", exc)
 
 
 @cache
 def _trained(path: Path) -> Reader:
     from bot.safety.screen import normalise
 
-    rows = read_rows(path)
-    return Reader.train([normalise(r["text"]) for r in rows], [r["at_risk"] for r in rows])
+    file = _cache_file(path)
+    reader = _load(file)
+    if reader is None:
+        rows = read_rows(path)
+        reader = Reader.train([normalise(r["text"]) for r in rows], [r["at_risk"] for r in rows])
+        _save(reader, file)
+    return reader
 
 
 def trained_reader(path: Path = READER_DATA) -> Reader:
-    """The reader learned from `path`, once per process (threads wait for the first)."""
+    """The reader learned from `path`, once per process (threads wait for the first), and kept
+    in the cache directory (`COMPANION_CACHE_DIR`, by default `var/cache`) for the next one."""
     with _lock:
         return _trained(path)

@@ -139,3 +139,28 @@ def test_the_reader_data_is_current_with_the_rows_it_is_drawn_from() -> None:
     rebuilt = build([row for row in rows if not is_drawn(row)], Counter())
     assert rebuilt == rows, "run scripts/build_reader_data.py"
     assert not {normalise(row["text"]) for row in rows} & never_learned()
+
+
+def test_a_learned_reader_is_kept_and_read_back_the_same(tmp_path, monkeypatch, caplog) -> None:
+    from bot.safety import reader as reader_module
+
+    monkeypatch.setenv(reader_module.CACHE_DIR_ENV, str(tmp_path))
+    texts = ["i want to kill myself", "i want to die tonight", "rent is due friday",
+             "the kids are at school"] * 3
+    learned = Reader.train(texts, [True, True, False, False] * 3)
+    data = tmp_path / "rows.jsonl"
+    data.write_text(json.dumps({"text": "x", "at_risk": True}) + "\n", encoding="utf-8")
+    file = reader_module._cache_file(data)
+    assert file.parent == tmp_path
+    assert reader_module._load(file) is None  # nothing kept yet
+    reader_module._save(learned, file)
+    kept = reader_module._load(file)
+    for text in [*texts, "a message it never saw"]:
+        assert kept.score(text) == learned.score(text)
+    # Other rows are other weights: the file's name says which rows it was learned from.
+    data.write_text(json.dumps({"text": "y", "at_risk": False}) + "\n", encoding="utf-8")
+    assert reader_module._cache_file(data) != file
+    file.write_bytes(b"not a numpy file")
+    with caplog.at_level(logging.WARNING):
+        assert reader_module._load(file) is None
+    assert "learning again" in caplog.text
