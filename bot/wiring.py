@@ -100,7 +100,7 @@ def build_app(settings: Settings) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         # The anonymiser's name lists take a few seconds: load them before staff need them.
         loading = asyncio.create_task(asyncio.to_thread(anonymiser.load))
-        # The screen's reader learns in a few seconds: before the first message, not on it.
+        # The screen's reader learns (or reads back its cache) before the first message, not on it.
         await asyncio.to_thread(screen.warm)
         await shared.start()
         tasks = [asyncio.create_task(alerts.run()), asyncio.create_task(scheduler.run())]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import time
 from pathlib import Path
@@ -23,11 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.safety.reader import READER_DATA, Reader, read_rows  # noqa: E402
+from bot.safety.reader import READER_DATA, Reader, read_rows, trained_reader  # noqa: E402
 from bot.safety.screen import SafetyScreen, level_rank, normalise  # noqa: E402
+from scripts.build_reader_data import SAFETY_POSTS, json_lines  # noqa: E402
 from scripts.report_file import write_section  # noqa: E402
 
-SAFETY_POSTS = ROOT / "tests" / "data" / "safety_posts.jsonl"
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
 CLEAR = (0.6, 0.65, 0.7, 0.75, 0.8)
 
@@ -58,7 +57,9 @@ def main() -> int:
           "share of the others flagged")
     scored: list[tuple[float, bool, int]] = []
     # (clear threshold, at risk) -> [rows at urgent or above, rows], for rows of min_words or more
-    screened: dict[tuple[float, bool], list[int]] = {(c, y): [0, 0] for c in CLEAR for y in (1, 0)}
+    screened: dict[tuple[float, bool], list[int]] = {
+        (c, y): [0, 0] for c in CLEAR for y in (True, False)
+    }
     started = time.perf_counter()
     for fold in range(args.folds):
         learn = [(t, y) for t, y in rows if fold_of(t, args.folds) != fold]
@@ -88,9 +89,8 @@ def main() -> int:
         by_clear[f"{clear:.2f}"] = {"at_risk_caught": round(caught / risk, 4),
                                     "others_flagged": round(flagged / other, 4)}
 
-    reader = Reader.train([t for t, _ in rows], [y for _, y in rows])
-    posts = [json.loads(line) for line in SAFETY_POSTS.read_text(encoding="utf-8").splitlines()
-             if line]
+    reader = trained_reader()  # learned from every row, as the gateway has it
+    posts = json_lines(SAFETY_POSTS)
     held_out = [(reader.score(normalise(p["text"])), p["at_risk"]) for p in posts
                 if p["set"] == "held_out"]
     print("held-out posts              " + shares(held_out))

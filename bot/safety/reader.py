@@ -126,6 +126,22 @@ class Reader:
         norm = math.sqrt(sum(v * v for v in tf)) or 1.0
         return index, [v / norm for v in tf]
 
+    def save(self, file: Path) -> None:
+        """Write the learned weights whole or not at all (a gateway may be starting beside this
+        one and reading the same file)."""
+        names = sorted(self._vocabulary, key=self._vocabulary.__getitem__)
+        partial = file.with_suffix(f".{os.getpid()}.partial.npz")
+        np.savez(partial, names=np.array(names), idf=np.array(self._idf), weights=self._weights,
+                 bias=np.array(self._bias))
+        partial.replace(file)
+
+    @classmethod
+    def load(cls, file: Path) -> Reader:
+        with np.load(file, allow_pickle=False) as saved:
+            names = saved["names"].tolist()
+            return cls({name: i for i, name in enumerate(names)}, saved["idf"], saved["weights"],
+                       float(saved["bias"]))
+
     def score(self, normalised: str) -> float:
         """The probability-like score that the message is from someone at risk now."""
         index, values = self._vector(Counter(features(normalised)), self._vocabulary, self._idf)
@@ -164,10 +180,7 @@ def _cache_file(path: Path) -> Path:
 
 def _load(file: Path) -> Reader | None:
     try:
-        with np.load(file, allow_pickle=False) as saved:
-            names = saved["names"].tolist()
-            return Reader({name: i for i, name in enumerate(names)}, saved["idf"],
-                          saved["weights"], float(saved["bias"]))
+        return Reader.load(file)
     except FileNotFoundError:
         return None
     except Exception:  # a damaged file is learned again, never trusted
@@ -176,13 +189,9 @@ def _load(file: Path) -> Reader | None:
 
 
 def _save(reader: Reader, file: Path) -> None:
-    names = sorted(reader._vocabulary, key=reader._vocabulary.__getitem__)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        partial = file.with_suffix(f".{os.getpid()}.partial.npz")
-        np.savez(partial, names=np.array(names), idf=np.array(reader._idf),
-                 weights=reader._weights, bias=np.array(reader._bias))
-        partial.replace(file)  # whole or not at all, for a gateway starting beside this one
+        reader.save(file)
     except OSError as exc:
         log.info("the safety reader was not cached (%s)", exc)
 

@@ -266,6 +266,10 @@ class _Pieces:
             self._starts[after] if after < len(self._starts) else self._length,
         )
 
+    def end_of_next(self, end: int) -> int:
+        """Where the piece after the one that ends at `end` ends; `end` itself at the last."""
+        return max(end, self.around(end + 1, end + 1)[1])
+
     def before(self, start: int) -> tuple[int, int]:
         """The piece just before the one that begins at `start`; empty at the beginning."""
         index = bisect.bisect_left(self._ends, start)
@@ -320,8 +324,8 @@ class _Reading:
     def _recurs_after(self, end: int) -> bool:
         """A return to it in the rest of the cue's sentence or in the next one."""
         _, sentence_end = self.sentences.around(end, end)
-        _, next_end = self.sentences.around(sentence_end + 1, sentence_end + 1)
-        return bool(self.lexicon.recurrence.search(self.text[end : max(sentence_end, next_end)]))
+        following_end = self.sentences.end_of_next(sentence_end)
+        return bool(self.lexicon.recurrence.search(self.text[end:following_end]))
 
     def _resolved_near(self, position: int) -> bool:
         """A resolution ("I'm in a better place now") in the cue's sentence or the two after it
@@ -329,7 +333,7 @@ class _Reading:
         does not speak for this cue."""
         start, end = self.sentences.around(position, position)
         for _ in range(2):
-            end = max(end, self.sentences.around(end + 1, end + 1)[1])
+            end = self.sentences.end_of_next(end)
         return any(start <= at < end for at, _ in self._resolutions)
 
     def _inside_a_resolution(self, start: int, end: int) -> bool:
@@ -425,8 +429,7 @@ class _Reading:
         _, sentence_end = self.sentences.around(end, end)
         if self.lexicon.ambivalence.search(self.text[end:sentence_end]):
             return True
-        next_start, next_end = self.sentences.around(sentence_end + 1, sentence_end + 1)
-        opening = self.text[sentence_end + 1 : next_end].split()[:1]
+        opening = self.text[sentence_end + 1 : self.sentences.end_of_next(sentence_end)].split()[:1]
         return bool(opening) and bool(self.lexicon.ambivalence.fullmatch(opening[0]))
 
     def _only_a_story(self, start: int, end: int, mention: bool) -> bool:
@@ -472,8 +475,7 @@ class _Reading:
             return True
         sentence_start, sentence_end = self.sentences.around(start, start)
         # "...I tried to end my life. That was seven years ago."
-        _, next_end = self.sentences.around(sentence_end + 1, sentence_end + 1)
-        following = self.text[sentence_end + 1 : next_end]
+        following = self.text[sentence_end + 1 : self.sentences.end_of_next(sentence_end)]
         pointer = self.lexicon.past_pointer.match(following)
         if pointer and self.lexicon.past_distant.match(following, pointer.end()):
             return True
@@ -762,8 +764,8 @@ def safety_reply(
     `emergency_number` is the program's (EMERGENCY_NUMBER); without it a program with its own
     resources is not told the US number but "your local emergency number". A concern whose
     `cues` all belong to one of `CONCERN_WORDINGS` gets that wording (drug use, danger at home,
-    thoughts of hurting someone else);
-    `wording_name` picks one of `safety_wordings(level)` outright."""
+    thoughts of hurting someone else); `wording_name` picks one of `safety_wordings(level)`
+    outright."""
     if level not in LEVELS or level == "none":
         raise ValueError(f"no safety reply for level {level!r}")
     cues = frozenset(cues)
